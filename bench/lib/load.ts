@@ -1,0 +1,49 @@
+// autocannon over a pre-generated pool of pushes: every request a unique MsgId, a fresh nonce
+// and a valid signature, made before the run so that the load generator does the same (no)
+// crypto work for every target.
+import autocannon from 'autocannon';
+import type { BuiltPush } from '../../src/dev/pushes.js';
+
+export interface LoadResult {
+  readonly requests: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+export interface LoadOptions {
+  durationS?: number;
+  connections?: number;
+  /** Constant-rate mode: requests per second over all connections. */
+  overallRate?: number;
+}
+
+export async function runLoad(url: string, pool: readonly BuiltPush[], { durationS = 10, connections = 50, overallRate }: LoadOptions = {}): Promise<LoadResult> {
+  let next = 0;
+  const result = await autocannon({
+    url,
+    connections,
+    duration: durationS,
+    overallRate,
+    headers: { 'content-type': 'text/xml' },
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const push = pool[next++ % pool.length]!;
+          return { ...req, path: push.path, body: push.body };
+        },
+      },
+    ],
+  });
+  return {
+    requests: result.requests.total,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}

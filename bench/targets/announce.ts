@@ -1,0 +1,4 @@
+/** Tells the bench harness (over IPC) which port the target listens on. */
+export function announce(port: number): void {
+  process.send?.({ port });
+}

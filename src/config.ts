@@ -1,0 +1,219 @@
+// The only reader of process.env. Everything is validated here, once, at start: a bad value
+// stops the process with a message that names the variable and says what to do.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+export interface AppConfig {
+  readonly appid: string;
+  /** The Token from the MP console (signature secret). */
+  readonly token: string;
+  /** 43-character EncodingAESKey; set → safe and compatibility mode are accepted. */
+  readonly encodingAESKey?: string;
+  /** The key before the last rotation, still accepted for decryption. */
+  readonly encodingAESKeyPrevious?: string;
+  readonly appsecret?: string;
+  /** Which token API the keeper uses for this account. */
+  readonly tokenApi: 'stable' | 'classic';
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly redisUrl: string;
+  readonly prefix: string;
+  readonly apps: readonly AppConfig[];
+  /** Single-account mode: the account served at plain /wechat. */
+  readonly defaultAppid?: string;
+  readonly apiBase: string;
+  readonly handlers?: string;
+  readonly internalToken?: string;
+  readonly spoolDir: string;
+  readonly timestampToleranceS: number;
+  readonly logLevel: string;
+  readonly logFile?: string;
+  readonly bodyLimitBytes: number;
+  readonly enqueueTimeoutMs: number;
+  readonly worker: {
+    readonly concurrency: number;
+    readonly jobTimeoutMs: number;
+    readonly attempts: number;
+    readonly outboundRatePerSecond: number;
+  };
+  readonly quota: {
+    /** Replies allowed within the window after a user message (WeChat: 5 in 48 h). */
+    readonly messageReplies: number;
+    readonly messageWindowS: number;
+    /** Replies allowed after a menu click, follow or QR scan (WeChat: 3 in 1 min). */
+    readonly eventReplies: number;
+    readonly eventWindowS: number;
+  };
+  readonly token: {
+    readonly refreshAheadS: number;
+    readonly dailyQuota: number;
+    readonly quotaWarnRatio: number;
+  };
+}
+
+const AES_KEY = /^[A-Za-z0-9+/]{43}$/;
+
+const appSchema = z.object({
+  appid: z.string().trim().min(1, 'appid must not be empty'),
+  token: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'token must be 3–32 letters or digits, as the MP console requires'),
+  encodingAESKey: z.string().regex(AES_KEY, 'EncodingAESKey must be exactly 43 characters of [A-Za-z0-9+/]').optional(),
+  encodingAESKeyPrevious: z.string().regex(AES_KEY, 'the previous EncodingAESKey must be exactly 43 characters of [A-Za-z0-9+/]').optional(),
+  appsecret: z.string().min(1).optional(),
+  tokenApi: z.enum(['stable', 'classic']).default('stable'),
+});
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: set it to a whole number from ${min} to ${max}, or unset it for the default ${fallback}.`);
+  }
+  return n;
+}
+
+function num(env: Env, name: string, fallback: number, { min = 0, max = Number.MAX_VALUE } = {}): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: set it to a number from ${min} to ${max}, or unset it for the default ${fallback}.`);
+  }
+  return n;
+}
+
+function url(env: Env, name: string, fallback: string, protocols: string[]): string {
+  const raw = str(env, name) ?? fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a URL: set it like ${fallback}.`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} must use ${protocols.join(' or ')}: set it like ${fallback}.`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function parseApp(input: unknown, where: (field: string) => string): AppConfig {
+  const result = appSchema.safeParse(input);
+  if (result.success) return Object.freeze(result.data);
+  const issue = result.error.issues[0]!;
+  const field = String(issue.path[0] ?? 'appid');
+  throw new ConfigError(`${where(field)}: ${issue.message}.`);
+}
+
+const ENV_NAMES: Record<string, string> = {
+  appid: 'WECHAT_APPID',
+  token: 'WECHAT_TOKEN',
+  encodingAESKey: 'WECHAT_ENCODING_AES_KEY',
+  encodingAESKeyPrevious: 'WECHAT_ENCODING_AES_KEY_PREVIOUS',
+  appsecret: 'WECHAT_APPSECRET',
+  tokenApi: 'WECHAT_TOKEN_API',
+};
+
+function appsFromFile(file: string): AppConfig[] {
+  let list: unknown;
+  try {
+    list = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`WXGATE_APPS_FILE=${file} could not be read as JSON (${(err as Error).message}): point it at a JSON array of accounts.`);
+  }
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ConfigError(`WXGATE_APPS_FILE=${file} must hold a non-empty JSON array of {appid, token, encodingAESKey?, encodingAESKeyPrevious?, appsecret?}.`);
+  }
+  return list.map((entry, i) => parseApp(entry, (field) => `WXGATE_APPS_FILE=${file}, entry ${i} (${field})`));
+}
+
+function appFromEnv(env: Env): AppConfig | undefined {
+  const appid = str(env, 'WECHAT_APPID');
+  const token = str(env, 'WECHAT_TOKEN');
+  if (appid === undefined && token === undefined) return undefined;
+  if (appid === undefined) throw new ConfigError('WECHAT_APPID is not set: set it to the account\'s AppID (MP console → 设置与开发 → 基本配置).');
+  if (token === undefined) throw new ConfigError('WECHAT_TOKEN is not set: set it to the Token you entered in the MP console (服务器配置 → 令牌(Token)).');
+  return parseApp(
+    {
+      appid,
+      token,
+      encodingAESKey: str(env, 'WECHAT_ENCODING_AES_KEY'),
+      encodingAESKeyPrevious: str(env, 'WECHAT_ENCODING_AES_KEY_PREVIOUS'),
+      appsecret: str(env, 'WECHAT_APPSECRET'),
+      tokenApi: str(env, 'WECHAT_TOKEN_API'),
+    },
+    (field) => ENV_NAMES[field] ?? field,
+  );
+}
+
+export interface LoadConfigOptions {
+  /** Commands such as `mock-wechat` and `trace` need no account. */
+  requireApps?: boolean;
+}
+
+export function loadConfig(env: Env = process.env, { requireApps = true }: LoadConfigOptions = {}): Config {
+  const appsFile = str(env, 'WXGATE_APPS_FILE');
+  const single = appFromEnv(env);
+  const apps = [...(appsFile ? appsFromFile(appsFile) : []), ...(single ? [single] : [])];
+  const seen = new Set<string>();
+  for (const app of apps) {
+    if (seen.has(app.appid)) throw new ConfigError(`appid ${app.appid} is configured twice (WXGATE_APPS_FILE and WECHAT_APPID?): keep one.`);
+    seen.add(app.appid);
+  }
+  if (requireApps && apps.length === 0) {
+    throw new ConfigError('No account configured: set WECHAT_APPID and WECHAT_TOKEN (single account) or WXGATE_APPS_FILE (several).');
+  }
+  const prefix = str(env, 'WXGATE_PREFIX') ?? 'wxgate';
+  if (!/^[A-Za-z0-9_{}.-]+$/.test(prefix)) {
+    throw new ConfigError(`WXGATE_PREFIX=${JSON.stringify(prefix)} may hold only letters, digits, _ . - { }: e.g. wxgate or {wxgate} on Redis Cluster.`);
+  }
+  const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL=${JSON.stringify(logLevel)} is not a pino level: use fatal, error, warn, info, debug, trace or silent.`);
+  }
+  const config: Config = {
+    port: int(env, 'PORT', 3000, { max: 65535 }),
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    prefix,
+    apps: Object.freeze(apps),
+    defaultAppid: apps.length === 1 ? apps[0]!.appid : single?.appid,
+    apiBase: url(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com', ['http:', 'https:']),
+    handlers: str(env, 'WXGATE_HANDLERS'),
+    internalToken: str(env, 'WXGATE_INTERNAL_TOKEN'),
+    spoolDir: str(env, 'WXGATE_SPOOL_DIR') ?? './data/spool',
+    timestampToleranceS: int(env, 'WXGATE_TIMESTAMP_TOLERANCE_S', 300, { min: 1, max: 86400 }),
+    logLevel,
+    logFile: str(env, 'WXGATE_LOG_FILE'),
+    bodyLimitBytes: int(env, 'WXGATE_BODY_LIMIT_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
+    enqueueTimeoutMs: int(env, 'WXGATE_ENQUEUE_TIMEOUT_MS', 1000, { min: 10, max: 4000 }),
+    worker: Object.freeze({
+      concurrency: int(env, 'WXGATE_WORKER_CONCURRENCY', 50, { min: 1, max: 10000 }),
+      jobTimeoutMs: int(env, 'WXGATE_JOB_TIMEOUT_MS', 120_000, { min: 100 }),
+      attempts: int(env, 'WXGATE_JOB_ATTEMPTS', 5, { min: 1, max: 100 }),
+      outboundRatePerSecond: int(env, 'WXGATE_OUTBOUND_RATE', 500, { min: 1 }),
+    }),
+    quota: Object.freeze({
+      messageReplies: int(env, 'WXGATE_QUOTA_MESSAGE_REPLIES', 5, { min: 0 }),
+      messageWindowS: int(env, 'WXGATE_QUOTA_MESSAGE_WINDOW_S', 48 * 3600, { min: 1 }),
+      eventReplies: int(env, 'WXGATE_QUOTA_EVENT_REPLIES', 3, { min: 0 }),
+      eventWindowS: int(env, 'WXGATE_QUOTA_EVENT_WINDOW_S', 60, { min: 1 }),
+    }),
+    token: Object.freeze({
+      refreshAheadS: int(env, 'WXGATE_TOKEN_REFRESH_AHEAD_S', 600, { min: 0, max: 7000 }),
+      dailyQuota: int(env, 'WXGATE_TOKEN_DAILY_QUOTA', 2000, { min: 1 }),
+      quotaWarnRatio: num(env, 'WXGATE_TOKEN_QUOTA_WARN_RATIO', 0.8, { min: 0, max: 1 }),
+    }),
+  };
+  return Object.freeze(config);
+}

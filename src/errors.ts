@@ -1,0 +1,113 @@
+// Typed errors: every failure wxgate can name has a stable `code` (tests and logs use it),
+// the HTTP status it maps to, whether its message may be shown to the caller, and whether
+// a worker should retry it. The retry decision lives in one place: `isRetryable` below.
+
+export interface ErrorOptions {
+  status?: number;
+  expose?: boolean;
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+export class WxgateError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly expose: boolean;
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, { status = 500, expose = false, retryable = false, cause }: ErrorOptions = {}) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.expose = expose;
+    this.retryable = retryable;
+  }
+}
+
+/** Bad configuration: the message names the variable and says what to do. */
+export class ConfigError extends WxgateError {
+  constructor(message: string) {
+    super('config_invalid', message, { status: 500 });
+  }
+}
+
+export type VerificationCode =
+  | 'signature_missing'
+  | 'signature_mismatch'
+  | 'timestamp_invalid'
+  | 'timestamp_out_of_window';
+
+/** The push is not from WeChat (or is too old): 401, nothing enqueued. */
+export class VerificationError extends WxgateError {
+  declare readonly code: VerificationCode;
+  constructor(code: VerificationCode, message: string) {
+    super(code, message, { status: 401, expose: true });
+  }
+}
+
+export type DecryptCode =
+  | 'encrypt_missing'
+  | 'base64_invalid'
+  | 'ciphertext_length_invalid'
+  | 'padding_invalid'
+  | 'length_invalid'
+  | 'appid_mismatch'
+  | 'aes_key_invalid';
+
+/** Safe-mode payload that does not decrypt to a message for this account: 400. */
+export class DecryptError extends WxgateError {
+  declare readonly code: DecryptCode;
+  constructor(code: DecryptCode, message: string) {
+    super(code, message, { status: 400, expose: true });
+  }
+}
+
+export type XmlCode = 'xml_malformed' | 'xml_doctype' | 'xml_entity' | 'xml_not_message';
+
+/** The body is not a WeChat XML message we are willing to parse: 400. */
+export class XmlError extends WxgateError {
+  declare readonly code: XmlCode;
+  constructor(code: XmlCode, message: string) {
+    super(code, message, { status: 400, expose: true });
+  }
+}
+
+export type RequestCode = 'body_too_large' | 'unknown_app' | 'nonce_replayed' | 'unsupported_media' | 'bad_request';
+
+const REQUEST_STATUS: Record<RequestCode, number> = {
+  body_too_large: 413,
+  unknown_app: 404,
+  nonce_replayed: 409,
+  unsupported_media: 415,
+  bad_request: 400,
+};
+
+/** An HTTP request we refuse before or around the protocol checks. */
+export class RequestError extends WxgateError {
+  declare readonly code: RequestCode;
+  constructor(code: RequestCode, message: string) {
+    super(code, message, { status: REQUEST_STATUS[code], expose: true });
+  }
+}
+
+/** Neither Redis nor the local spool took the message: 503 so that WeChat retries. */
+export class UnavailableError extends WxgateError {
+  constructor(code: string, message: string, cause?: unknown) {
+    super(code, message, { status: 503, expose: false, retryable: true, cause });
+  }
+}
+
+/** A handler says: do not retry this message (bad input, business rule). */
+export class UnrecoverableError extends WxgateError {
+  constructor(message: string, code = 'handler_unrecoverable') {
+    super(code, message, { retryable: false });
+  }
+}
+
+/** The retry-or-give-up decision, in one place, from the error's class. */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof WxgateError) return err.retryable;
+  // Anything we did not classify (a handler's TypeError, a network reset) is worth another try.
+  return true;
+}

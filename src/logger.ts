@@ -1,0 +1,50 @@
+// pino root logger. Objects first, message second: log.info({ openid, ms }, 'acked').
+// Secrets are redacted by key wherever they appear (https://getpino.io/#/docs/redaction).
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+export type { Logger };
+
+/** Keys whose values must never reach a log line. */
+export const SECRET_KEYS = [
+  'appsecret',
+  'secret',
+  'token',
+  'access_token',
+  'accessToken',
+  'encodingAESKey',
+  'encodingAESKeyPrevious',
+  'aesKey',
+  'internalToken',
+  'authorization',
+  'stale_token',
+  'staleToken',
+] as const;
+
+const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+
+export interface CreateLoggerOptions {
+  level?: string;
+  /** A stream (tests collect lines) or a file path (rotated daily and by size via pino-roll). */
+  destination?: DestinationStream | string;
+  base?: Record<string, unknown>;
+}
+
+export function createLogger({ level = 'info', destination, base = {} }: CreateLoggerOptions = {}): Logger {
+  const options = {
+    level,
+    base: { pid: process.pid, ...base },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.epochTime,
+  };
+  if (typeof destination === 'string') {
+    const transport = pino.transport({
+      target: 'pino-roll',
+      options: { file: destination, frequency: 'daily', size: '100m', mkdir: true, limit: { count: 14 } },
+    });
+    return pino(options, transport);
+  }
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+}
+
+/** A short, non-reversible fingerprint to log in place of a token or secret. */
+export { fingerprint } from './fingerprint.js';

@@ -1,0 +1,29 @@
+// Prometheus metrics (prom-client) on a registry of our own per process (no global default
+// registry, so tests can create as many as they like). Every layer gets its instruments here so
+// the names stay consistent; /metrics serves `registry.metrics()`.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const HANDLER_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export function createMetrics({ processMetrics = true }: { processMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'wxgate_' });
+  const registers = [registry];
+  return {
+    registry,
+    pushes: new Counter({ name: 'wxgate_pushes_total', help: 'Pushes received, by outcome (acked, spooled, rejected, verified) and rejection reason', labelNames: ['appid', 'outcome', 'reason'] as const, registers }),
+    ackSeconds: new Histogram({ name: 'wxgate_ack_seconds', help: 'Time from request to `success`', labelNames: ['mode'] as const, buckets: LATENCY_BUCKETS, registers }),
+    stepSeconds: new Histogram({ name: 'wxgate_receive_step_seconds', help: 'Receive path time per step (verify, decrypt, parse, enqueue, spool)', labelNames: ['step'] as const, buckets: LATENCY_BUCKETS, registers }),
+    spoolDepth: new Gauge({ name: 'wxgate_spool_depth', help: 'Pushes waiting in the local spool', registers }),
+    queueDepth: new Gauge({ name: 'wxgate_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'] as const, registers }),
+    jobs: new Counter({ name: 'wxgate_jobs_total', help: 'Finished job attempts by queue and outcome (done, retry, failed)', labelNames: ['queue', 'outcome'] as const, registers }),
+    handlerSeconds: new Histogram({ name: 'wxgate_handler_seconds', help: 'Handler run time', labelNames: ['outcome'] as const, buckets: HANDLER_BUCKETS, registers }),
+    queueWaitSeconds: new Histogram({ name: 'wxgate_queue_wait_seconds', help: 'Time from ack to the worker picking the job up', buckets: HANDLER_BUCKETS, registers }),
+    sends: new Counter({ name: 'wxgate_sends_total', help: 'WeChat API calls by path and errcode', labelNames: ['appid', 'path', 'errcode'] as const, registers }),
+    tokenFetches: new Counter({ name: 'wxgate_token_fetches_total', help: 'access_token fetches by appid and result', labelNames: ['appid', 'result'] as const, registers }),
+    tokenFetchesToday: new Gauge({ name: 'wxgate_token_fetches_today', help: 'access_token fetches today (Beijing day), against the daily quota', labelNames: ['appid'] as const, registers }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

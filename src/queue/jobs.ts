@@ -1,0 +1,22 @@
+// Queue names and job shapes shared by the receiver, the spool and the workers.
+import type { WeChatMessage } from '../wechat/messages.js';
+
+export const INBOUND_QUEUE = 'inbound';
+export const OUTBOUND_QUEUE = 'outbound';
+
+/** What the receiver stores for every acknowledged push. */
+export interface InboundJobData {
+  readonly appid: string;
+  readonly message: WeChatMessage;
+  readonly dedupKey: string;
+  /** When the receiver got the push, epoch ms (the worker logs queue wait from it). */
+  readonly receivedAt: number;
+  readonly reqId: string;
+}
+
+/** One line of the local spool: everything needed to add the job later, unchanged. */
+export interface SpooledJob {
+  readonly queue: typeof INBOUND_QUEUE;
+  readonly jobId: string;
+  readonly data: InboundJobData;
+}

@@ -1,0 +1,135 @@
+// Moves spooled jobs into the inbound queue once Redis answers again. Idempotent: every job
+// keeps its dedup key as job id, so a drain interrupted by a crash is simply run again, and a
+// file is deleted only after every line of it is in Redis.
+import { createReadStream } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { inboundJobOptions, type InboundJobOptionsConfig } from './inbound-job-options.js';
+import type { SpooledJob } from './jobs.js';
+import { DRAINING_SUFFIX, ACTIVE_SUFFIX, listSpoolFiles, type Spool, type SpoolFile } from './spool.js';
+
+export interface SpoolDrainer {
+  /** One pass; resolves to the number of jobs moved. Throws if Redis refuses (the files stay). */
+  drainOnce(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface SpoolDrainerOptions extends InboundJobOptionsConfig {
+  intervalMs?: number;
+  batchSize?: number;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** An active file whose writer on this host has died is ours to drain. */
+function orphaned(file: SpoolFile, self: string): boolean {
+  if (file.draining || file.owner === self) return false;
+  const dash = file.owner.lastIndexOf('-');
+  const host = file.owner.slice(0, dash);
+  const pid = Number(file.owner.slice(dash + 1));
+  return host === self.slice(0, self.lastIndexOf('-')) && !processAlive(pid);
+}
+
+async function claim(path: string): Promise<string | undefined> {
+  const target = path.slice(0, -ACTIVE_SUFFIX.length) + DRAINING_SUFFIX;
+  try {
+    await rename(path, target);
+    return target;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // another drainer won
+    throw err;
+  }
+}
+
+export function createSpoolDrainer(
+  { spool, queue, redis, logger }: { spool: Spool; queue: Queue; redis: Redis; logger: Logger },
+  { intervalMs = 1000, batchSize = 200, ...jobOptions }: SpoolDrainerOptions = {},
+): SpoolDrainer {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+
+  async function addBatch(batch: SpooledJob[]): Promise<void> {
+    if (batch.length === 0) return;
+    await queue.addBulk(batch.map((j) => ({ name: j.data.message.MsgType, data: j.data, opts: inboundJobOptions(j.jobId, jobOptions) })));
+  }
+
+  async function drainFile(path: string): Promise<number> {
+    const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+    let batch: SpooledJob[] = [];
+    let moved = 0;
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      try {
+        batch.push(JSON.parse(line) as SpooledJob);
+      } catch {
+        // Only a torn last write can be unparsable, and its push was never acknowledged: WeChat retries it.
+        logger.warn({ layer: 'spool', file: path }, 'skipped a torn spool line');
+        continue;
+      }
+      if (batch.length >= batchSize) {
+        await addBatch(batch);
+        moved += batch.length;
+        batch = [];
+      }
+    }
+    await addBatch(batch);
+    moved += batch.length;
+    await unlink(path);
+    return moved;
+  }
+
+  async function pass(): Promise<number> {
+    if ((await listSpoolFiles(spool.dir)).length === 0) return 0;
+    // Ask Redis first: while it is down, the current file stays open for appends.
+    await redis.ping();
+    await spool.rotate();
+    let moved = 0;
+    for (const file of await listSpoolFiles(spool.dir)) {
+      const path = file.draining ? file.path : orphaned(file, spool.owner) ? await claim(file.path) : undefined;
+      if (!path) continue;
+      const started = Date.now();
+      const n = await drainFile(path);
+      moved += n;
+      logger.info({ layer: 'spool', file: path, jobs: n, ms: Date.now() - started }, 'spool drained');
+    }
+    return moved;
+  }
+
+  const drainer: SpoolDrainer = {
+    drainOnce() {
+      running ??= pass().finally(() => {
+        running = undefined;
+      });
+      return running;
+    },
+    start() {
+      const tick = () => {
+        drainer
+          .drainOnce()
+          .catch((err) => logger.debug({ layer: 'spool', err: (err as Error).message }, 'spool drain deferred: Redis not ready'))
+          .finally(() => {
+            if (timer) timer = setTimeout(tick, intervalMs).unref();
+          });
+      };
+      timer = setTimeout(tick, 0).unref();
+    },
+    async stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+  };
+  return drainer;
+}
+

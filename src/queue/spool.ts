@@ -1,0 +1,122 @@
+// The local spool: while Redis is unreachable, each acknowledged push is appended as one JSON
+// line and fsynced before WeChat gets `success`, so a crash loses nothing that was acked.
+// Each process appends to files of its own (`spool-<host>-<pid>-<generation>.jsonl`); the
+// drainer takes a file by renaming it to `.draining` once no append is in flight on it, and
+// appends after that open a new generation, so no line can land in a file being drained.
+import { hostname } from 'node:os';
+import { mkdir, open, readdir, rename, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UnavailableError } from '../errors.js';
+import type { SpooledJob } from './jobs.js';
+
+export const ACTIVE_SUFFIX = '.jsonl';
+export const DRAINING_SUFFIX = '.draining';
+
+export interface Spool {
+  readonly dir: string;
+  readonly owner: string;
+  /** Durable once resolved (written and fdatasync'ed). */
+  append(job: SpooledJob): Promise<void>;
+  /** Hands the current file to the drainer: returns its `.draining` path, or undefined if none. */
+  rotate(): Promise<string | undefined>;
+  /** Lines appended by this process since it started. */
+  readonly appended: number;
+  close(): Promise<void>;
+}
+
+export interface SpoolOptions {
+  dir: string;
+  owner?: string;
+}
+
+interface Generation {
+  readonly path: string;
+  readonly fh: Promise<FileHandle>;
+  pending: number;
+}
+
+export function spoolOwner(): string {
+  return `${hostname().replace(/[^A-Za-z0-9_.]/g, '_')}-${process.pid}`;
+}
+
+export function createSpool({ dir, owner = spoolOwner() }: SpoolOptions): Spool {
+  let current: Generation | undefined;
+  let appended = 0;
+  let counter = 0;
+
+  function generation(): Generation {
+    if (!current) {
+      counter += 1;
+      const path = join(dir, `spool-${owner}-${Date.now()}${counter}${ACTIVE_SUFFIX}`);
+      current = { path, fh: mkdir(dir, { recursive: true }).then(() => open(path, 'a')), pending: 0 };
+    }
+    return current;
+  }
+
+  async function settle(gen: Generation): Promise<void> {
+    while (gen.pending > 0) await new Promise((r) => setImmediate(r));
+    await (await gen.fh).close();
+  }
+
+  return {
+    dir,
+    owner,
+    get appended() {
+      return appended;
+    },
+    async append(job) {
+      const gen = generation();
+      gen.pending += 1;
+      try {
+        const fh = await gen.fh;
+        // One write per line on an O_APPEND descriptor: concurrent appends never split a line.
+        await fh.write(`${JSON.stringify(job)}\n`);
+        await fh.datasync();
+        appended += 1;
+      } catch (err) {
+        if (current === gen) current = undefined; // a broken file is not reused
+        throw new UnavailableError('spool_failed', `could not write the spool in ${dir}: ${(err as Error).message}`, err);
+      } finally {
+        gen.pending -= 1;
+      }
+    },
+    async rotate() {
+      const gen = current;
+      if (!gen) return undefined;
+      current = undefined;
+      await settle(gen);
+      const target = gen.path.slice(0, -ACTIVE_SUFFIX.length) + DRAINING_SUFFIX;
+      await rename(gen.path, target);
+      return target;
+    },
+    async close() {
+      const gen = current;
+      current = undefined;
+      if (gen) await settle(gen);
+    },
+  };
+}
+
+export interface SpoolFile {
+  readonly path: string;
+  readonly draining: boolean;
+  /** host-pid of the writer, parsed from the name. */
+  readonly owner: string;
+}
+
+/** Spool files in `dir`, for the drainer and /readyz. */
+export async function listSpoolFiles(dir: string): Promise<SpoolFile[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const files: SpoolFile[] = [];
+  for (const name of names) {
+    const m = /^spool-(.+-\d+)-\d+(\.jsonl|\.draining)$/.exec(name);
+    if (m) files.push({ path: join(dir, name), draining: m[2] === DRAINING_SUFFIX, owner: m[1]! });
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}

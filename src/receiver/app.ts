@@ -1,0 +1,35 @@
+// The receiver's Koa app: WeChat routes, health routes, and (when configured) the internal API.
+import Koa from 'koa';
+import type Router from '@koa/router';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { createHealthRoutes } from './health-routes.js';
+import { createWechatRoutes, type WechatRoutesOptions } from './wechat-routes.js';
+import type { AppRegistry } from './app-registry.js';
+import type { PushStore } from './push-store.js';
+
+export interface ReceiverDeps {
+  registry: AppRegistry;
+  store: PushStore;
+  redis: Redis;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Extra routers (internal API, metrics) mounted after the WeChat routes. */
+  routers?: Router[];
+}
+
+export interface ReceiverOptions extends WechatRoutesOptions {
+  spoolDir: string;
+}
+
+export function createReceiverApp({ registry, store, redis, logger, metrics, routers = [] }: ReceiverDeps, { spoolDir, ...routeOptions }: ReceiverOptions): Koa {
+  const app = new Koa();
+  // Behind nginx: X-Forwarded-For is trusted for ctx.ip.
+  app.proxy = true;
+  app.on('error', (err: Error) => logger.error({ layer: 'receive', err: err.message }, 'unhandled receiver error'));
+  for (const router of [createWechatRoutes({ registry, store, logger, metrics }, routeOptions), createHealthRoutes({ redis }, { spoolDir }), ...routers]) {
+    app.use(router.routes()).use(router.allowedMethods());
+  }
+  return app;
+}

@@ -1,0 +1,87 @@
+// Wires one receiver process: Redis (producer settings), the inbound queue, the spool and its
+// drainer, the Koa app. `listen` and `close` are all the CLI needs.
+import type { Server } from 'node:http';
+import { once } from 'node:events';
+import type Router from '@koa/router';
+import { Queue } from 'bullmq';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createMetrics, type Metrics } from '../metrics.js';
+import { createRedis } from '../redis.js';
+import { INBOUND_QUEUE } from '../queue/jobs.js';
+import { createInboundProducer } from '../queue/inbound-producer.js';
+import { createSpool } from '../queue/spool.js';
+import { createSpoolDrainer } from '../queue/spool-drainer.js';
+import { createAppRegistry } from './app-registry.js';
+import { createNonceGuard } from './nonce-guard.js';
+import { createPushStore } from './push-store.js';
+import { createReceiverApp } from './app.js';
+import { createMetricsRoutes } from './metrics-routes.js';
+
+export interface Receiver {
+  listen(port?: number, host?: string): Promise<{ url: string; server: Server }>;
+  close(): Promise<void>;
+  readonly queue: Queue;
+  readonly metrics: Metrics;
+}
+
+export interface ReceiverExtras {
+  routers?: Router[];
+  /** Shared with the workers in `wxgate all`, so one /metrics shows both. */
+  metrics?: Metrics;
+  nowS?: () => number;
+}
+
+export function createReceiver({ config, logger }: { config: Config; logger: Logger }, { routers = [], nowS, metrics = createMetrics() }: ReceiverExtras = {}): Receiver {
+  const redis = createRedis(config.redisUrl, 'producer');
+  redis.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'redis connection error'));
+  const queue = new Queue(INBOUND_QUEUE, { connection: redis, prefix: config.prefix });
+  queue.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'queue error'));
+  const jobOptions = { attempts: config.worker.attempts };
+  const spool = createSpool({ dir: config.spoolDir });
+  const drainer = createSpoolDrainer({ spool, queue, redis, logger }, jobOptions);
+  const store = createPushStore(
+    { producer: createInboundProducer({ queue }, jobOptions), spool, nonceGuard: createNonceGuard({ redis }, { prefix: config.prefix, ttlS: config.timestampToleranceS }) },
+    { timeoutMs: config.enqueueTimeoutMs },
+  );
+  const app = createReceiverApp(
+    {
+      registry: createAppRegistry(config.apps, { defaultAppid: config.defaultAppid }),
+      store,
+      redis,
+      logger,
+      metrics,
+      routers: [createMetricsRoutes({ metrics, queues: [queue] }, { spoolDir: config.spoolDir }), ...routers],
+    },
+    { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS },
+  );
+  let server: Server | undefined;
+
+  return {
+    queue,
+    metrics,
+    async listen(port = config.port, host = config.host) {
+      server = app.listen(port, host);
+      await once(server, 'listening');
+      // Keep-alive longer than nginx's upstream keepalive_timeout, so nginx closes first.
+      server.keepAliveTimeout = 65_000;
+      drainer.start();
+      const addr = server.address();
+      const url = typeof addr === 'object' && addr ? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}` : '';
+      logger.info({ layer: 'receive', url, apps: config.apps.map((a) => a.appid) }, 'receiver listening');
+      return { url, server };
+    },
+    async close() {
+      if (server) {
+        const closing = once(server, 'close');
+        server.close();
+        server.closeIdleConnections();
+        await closing;
+      }
+      await drainer.stop();
+      await spool.close();
+      await queue.close().catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+// /healthz: the process answers. /readyz: Redis answers too (503 otherwise), with the spool
+// depth so that the person on call sees how much is waiting to be drained.
+import Router from '@koa/router';
+import type { Redis } from 'ioredis';
+import { withTimeout } from '../with-timeout.js';
+import { countSpooled } from '../queue/spool-depth.js';
+
+export function createHealthRoutes({ redis }: { redis: Redis }, { spoolDir, timeoutMs = 500 }: { spoolDir: string; timeoutMs?: number }): Router {
+  const router = new Router();
+  router.get('/healthz', (ctx) => {
+    ctx.type = 'text/plain';
+    ctx.body = 'ok';
+  });
+  router.get('/readyz', async (ctx) => {
+    const [redisUp, spooled] = await Promise.all([
+      withTimeout(redis.ping(), timeoutMs, 'ping').then(() => true, () => false),
+      countSpooled(spoolDir).catch(() => -1),
+    ]);
+    ctx.status = redisUp ? 200 : 503;
+    ctx.body = { redis: redisUp ? 'up' : 'down', spool: { depth: spooled } };
+  });
+  return router;
+}

@@ -1,0 +1,29 @@
+// GET /metrics (Prometheus). Queue and spool depth are read at scrape time, not on the push path.
+// nginx keeps this route off the public listener (nginx/wxgate.conf).
+import Router from '@koa/router';
+import type { Queue } from 'bullmq';
+import type { Metrics } from '../metrics.js';
+import { countSpooled } from '../queue/spool-depth.js';
+import { withTimeout } from '../with-timeout.js';
+
+const STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'] as const;
+
+export function createMetricsRoutes({ metrics, queues }: { metrics: Metrics; queues: Queue[] }, { spoolDir }: { spoolDir: string }): Router {
+  const router = new Router();
+  router.get('/metrics', async (ctx) => {
+    await Promise.all([
+      countSpooled(spoolDir).then((n) => metrics.spoolDepth.set(n), () => undefined),
+      ...queues.map((q) =>
+        withTimeout(q.getJobCounts(...STATES), 500, 'job counts').then(
+          (counts) => {
+            for (const state of STATES) metrics.queueDepth.set({ queue: q.name, state }, counts[state] ?? 0);
+          },
+          () => undefined,
+        ),
+      ),
+    ]);
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  return router;
+}

@@ -1,0 +1,103 @@
+// GET = URL verification, POST = pushes, on /wechat (single account) and /wechat/:appid.
+// https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { WxgateError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { verifySignature } from '../wechat/signature.js';
+import { messageSummary } from '../wechat/messages.js';
+import type { AppRegistry } from './app-registry.js';
+import type { PushStore } from './push-store.js';
+import { readPush, type PushQuery } from './read-push.js';
+import { readRawBody } from './read-raw-body.js';
+
+export interface WechatRoutesOptions {
+  bodyLimitBytes?: number;
+  toleranceS?: number;
+  /** Injectable clock (seconds) for tests. */
+  nowS?: () => number;
+}
+
+export interface WechatRoutesDeps {
+  registry: AppRegistry;
+  store: PushStore;
+  logger: Logger;
+  metrics?: Metrics;
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+function reject(ctx: Context, log: Logger, fields: Record<string, unknown>, err: unknown, started: number, metrics?: Metrics): void {
+  if (!(err instanceof WxgateError)) throw err;
+  metrics?.pushes.inc({ appid: String(fields.appid ?? ''), outcome: 'rejected', reason: err.code });
+  ctx.status = err.status;
+  ctx.type = 'text/plain';
+  ctx.body = err.expose ? err.message : err.code;
+  // The rest of an oversized body was never read: do not keep the connection for another request.
+  if (err.code === 'body_too_large') ctx.set('Connection', 'close');
+  const level = err.status >= 500 ? 'error' : 'warn';
+  log[level]({ ...fields, status: err.status, outcome: 'rejected', reason: err.code, ms: round(performance.now() - started) }, 'push rejected');
+}
+
+function observe(metrics: Metrics, appid: string, mode: string, outcome: string, steps: Record<string, number | undefined>, totalMs: number): void {
+  metrics.pushes.inc({ appid, outcome, reason: '' });
+  metrics.ackSeconds.observe({ mode }, totalMs / 1000);
+  for (const step in steps) metrics.stepSeconds.observe({ step }, (steps[step] ?? 0) / 1000);
+}
+
+export function createWechatRoutes({ registry, store, logger, metrics }: WechatRoutesDeps, { bodyLimitBytes = 64 * 1024, toleranceS = 300, nowS = () => Math.floor(Date.now() / 1000) }: WechatRoutesOptions = {}): Router {
+  const router = new Router();
+  const log = logger.child({ layer: 'receive' });
+
+  async function verifyUrl(ctx: Context): Promise<void> {
+    const started = performance.now();
+    const query = ctx.query as PushQuery;
+    const fields = { appid: ctx.params.appid, reqId: ctx.get('x-request-id') || randomUUID(), kind: 'url_verification' };
+    try {
+      const app = registry.resolve(ctx.params.appid);
+      verifySignature({ token: app.config.token, timestamp: query.timestamp, nonce: query.nonce, signature: query.signature }, { nowS: nowS(), toleranceS });
+      ctx.type = 'text/plain';
+      ctx.body = query.echostr ?? '';
+      log.info({ ...fields, appid: app.config.appid, status: 200, outcome: 'verified', ms: round(performance.now() - started) }, 'url verified');
+      metrics?.pushes.inc({ appid: app.config.appid, outcome: 'verified', reason: '' });
+    } catch (err) {
+      reject(ctx, log, fields, err, started, metrics);
+    }
+  }
+
+  async function receive(ctx: Context): Promise<void> {
+    const started = performance.now();
+    const receivedAt = Date.now();
+    const query = ctx.query as PushQuery;
+    const reqId = ctx.get('x-request-id') || randomUUID();
+    let fields: Record<string, unknown> = { appid: ctx.params.appid, openid: query.openid, reqId };
+    try {
+      const app = registry.resolve(ctx.params.appid);
+      const appid = app.config.appid;
+      fields.appid = appid;
+      const body = await readRawBody(ctx.req, bodyLimitBytes);
+      const push = readPush(app, query, body, { nowS: nowS(), toleranceS });
+      const summary = messageSummary(push.message);
+      fields = { ...fields, ...summary, openid: query.openid ?? summary.openid, dedupKey: push.dedupKey, mode: push.mode };
+      const nonceCheck = push.mode === 'plain' ? { timestamp: query.timestamp!, nonce: query.nonce!, body } : undefined;
+      const stored = await store.store({ appid, message: push.message, dedupKey: push.dedupKey, receivedAt, reqId }, nonceCheck);
+      ctx.type = 'text/plain';
+      ctx.body = 'success';
+      const steps = { ...push.steps, [stored.outcome === 'acked' ? 'enqueue' : 'spool']: round(stored.ms) };
+      const total = performance.now() - started;
+      log.info({ ...fields, status: 200, outcome: stored.outcome, nonce: stored.nonce, steps, ms: round(total) }, 'push acknowledged');
+      if (metrics) observe(metrics, appid, push.mode, stored.outcome, steps, total);
+    } catch (err) {
+      reject(ctx, log, fields, err, started, metrics);
+    }
+  }
+
+  router.get('/wechat', verifyUrl);
+  router.get('/wechat/:appid', verifyUrl);
+  router.post('/wechat', receive);
+  router.post('/wechat/:appid', receive);
+  return router;
+}

@@ -1,0 +1,33 @@
+// `wxgate alert` without the command line: read the alert, read the logs of its window,
+// analyse, and list what to check with the answers the logs already give.
+import { alertWindow, analyzeAlert, type AlertAnalysis, type AnalyzeOptions } from './alert-analyze.js';
+import { checklist, type CheckResult } from './alert-checklist.js';
+import { recogniseKind, type AlertKind } from './alert-kinds.js';
+import { parseAlert, type ParsedAlert } from './alert-parse.js';
+import type { LineSource } from './read-lines.js';
+import { scanLogs } from './scan.js';
+
+export interface AlertReport {
+  alert: Omit<ParsedAlert, 'raw'>;
+  kind: AlertKind;
+  analysis: AlertAnalysis;
+  checklist: CheckResult[];
+  lines: number;
+}
+
+export class AlertTextError extends Error {
+  readonly code = 'alert_unreadable';
+}
+
+export async function explainAlert(text: string, sources: LineSource[], options: AnalyzeOptions = {}): Promise<AlertReport> {
+  const alert = parseAlert(text);
+  if (alert.time === undefined) {
+    throw new AlertTextError(`no time in the alert: expected a line like "时间: 2014-12-01 20:12:00"${alert.timeText ? ` (got "${alert.timeText}")` : ''}`);
+  }
+  const kind = recogniseKind(alert.content, text);
+  const { from, to } = alertWindow(alert, kind, options);
+  const { events, lines } = await scanLogs({ sources, from, to });
+  const analysis = analyzeAlert(alert, kind, events, options);
+  const { raw: _raw, ...shown } = alert;
+  return { alert: shown, kind, analysis, checklist: checklist({ alert, kind, analysis }), lines };
+}

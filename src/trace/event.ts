@@ -1,0 +1,56 @@
+// One log line, whatever wrote it (nginx or a wxgate layer), in one shape.
+
+/** access is nginx; the rest are wxgate's layers (DESIGN.md, "Log lines"). */
+export const LAYERS = ['access', 'receive', 'worker', 'handler', 'send', 'token'] as const;
+export type KnownLayer = (typeof LAYERS)[number];
+export type Layer = KnownLayer | (string & {});
+
+/** WeChat waits this long for an answer to a push, then counts a timeout and retries. */
+export const WECHAT_LIMIT_MS = 5000;
+
+export interface AccessDetail {
+  remoteAddr?: string;
+  serverAddr?: string;
+  method?: string;
+  path?: string;
+  /** The push's `timestamp` query parameter (seconds): when WeChat signed this delivery. */
+  pushTs?: number;
+  /** Every receiver nginx tried, in order ("a:1, b:2" after a retry). */
+  upstreamAddrs: string[];
+  upstreamStatuses: (number | undefined)[];
+  /** $upstream_response_time summed over the tries, ms. */
+  upstreamMs?: number;
+  upstreamConnectMs?: number;
+  bodyBytes?: number;
+}
+
+export interface LogEvent {
+  layer: Layer;
+  /** When the line was written, i.e. when the layer finished: epoch ms. */
+  end: number;
+  /** How long the layer took (pino `ms`, nginx $request_time), ms. */
+  ms?: number;
+  appid?: string;
+  openid?: string;
+  /** The message's CreateTime, epoch seconds. */
+  stamp?: number;
+  msgType?: string;
+  event?: string;
+  msgId?: string;
+  dedupKey?: string;
+  reqId?: string;
+  status?: number;
+  outcome?: string;
+  reason?: string;
+  errcode?: number;
+  waitMs?: number;
+  steps?: Record<string, number>;
+  msg?: string;
+  /** Only for nginx lines. */
+  access?: AccessDetail;
+}
+
+/** When the layer started: end minus its duration. */
+export function startOf(e: LogEvent): number {
+  return e.end - (e.ms ?? 0);
+}

@@ -1,0 +1,232 @@
+// Lines to deliveries to messages.
+//
+// A delivery is one HTTP push: nginx's access line and the receiver's line, joined by the
+// request id nginx generated ($request_id, sent as X-Request-Id, logged by wxgate as reqId).
+// A message is what the user sent: WeChat may deliver it up to 3 times, and after the ack the
+// worker, handler and send layers log it again. Lines join a message by dedupKey; lines without
+// one join by openid + stamp (CreateTime), unless that would merge two different dedupKeys
+// (two messages in the same second). A push that never reached a receiver has only its URL's
+// openid and timestamp; it joins the one message of that openid created just before it.
+import { startOf, type LogEvent } from './event.js';
+
+export interface Delivery {
+  reqId?: string;
+  access?: LogEvent;
+  receive?: LogEvent;
+}
+
+export interface Identity {
+  appid?: string;
+  openid?: string;
+  stamp?: number;
+  msgType?: string;
+  event?: string;
+  msgId?: string;
+  dedupKey?: string;
+}
+
+export interface Message {
+  identity: Identity;
+  /** In time order. */
+  deliveries: Delivery[];
+  /** worker, handler, send and other layers' lines, in time order. */
+  later: LogEvent[];
+  /** Every line, in start order. */
+  events: LogEvent[];
+  start: number;
+  end: number;
+}
+
+/** How far after a message's CreateTime a delivery may be signed (3 tries, ~5 s apart). */
+const RETRY_SPAN_S = 30;
+
+function eventKey(e: LogEvent): string {
+  return [e.layer, e.end, e.ms, e.reqId, e.dedupKey, e.openid, e.outcome, e.status, e.errcode].join('|');
+}
+
+/** Drops lines read twice (the same file given twice, overlapping rotated files). */
+export function uniqueEvents(events: LogEvent[]): LogEvent[] {
+  const seen = new Set<string>();
+  return events.filter((e) => {
+    const k = eventKey(e);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export function deliveryEvents(d: Delivery): LogEvent[] {
+  return [d.access, d.receive].filter((e): e is LogEvent => e !== undefined);
+}
+
+export function deliveryStart(d: Delivery): number {
+  return Math.min(...deliveryEvents(d).map(startOf));
+}
+
+/** Access and receive lines paired by request id; every other line returned as is. */
+export function buildDeliveries(events: LogEvent[]): { deliveries: Delivery[]; others: LogEvent[] } {
+  const byReqId = new Map<string, Delivery>();
+  const deliveries: Delivery[] = [];
+  const others: LogEvent[] = [];
+  for (const e of events) {
+    // A receive line without status, outcome or request id is about the process
+    // ("receiver listening"), not about a push.
+    const isPush = e.layer === 'receive' && (e.status !== undefined || e.outcome !== undefined || e.reqId !== undefined);
+    const slot = e.layer === 'access' ? 'access' : isPush ? 'receive' : undefined;
+    if (slot === undefined) {
+      others.push(e);
+      continue;
+    }
+    const existing = e.reqId === undefined ? undefined : byReqId.get(e.reqId);
+    if (existing && existing[slot] === undefined) {
+      existing[slot] = e;
+      continue;
+    }
+    const d: Delivery = { [slot]: e };
+    if (e.reqId !== undefined) {
+      d.reqId = e.reqId;
+      if (!existing) byReqId.set(e.reqId, d);
+    }
+    deliveries.push(d);
+  }
+  deliveries.sort((a, b) => deliveryStart(a) - deliveryStart(b));
+  return { deliveries, others };
+}
+
+class UnionFind {
+  private readonly parent: number[] = [];
+  add(): number {
+    this.parent.push(this.parent.length);
+    return this.parent.length - 1;
+  }
+  find(i: number): number {
+    let r = i;
+    while (this.parent[r] !== r) r = this.parent[r]!;
+    while (this.parent[i] !== r) {
+      const next = this.parent[i]!;
+      this.parent[i] = r;
+      i = next;
+    }
+    return r;
+  }
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra !== rb) this.parent[rb] = ra;
+  }
+}
+
+type Item = { delivery: Delivery; events: LogEvent[] } | { delivery?: undefined; events: LogEvent[] };
+
+function itemFields(item: Item): Identity {
+  const out: Identity = {};
+  // The receiver's line knows the message best; nginx only knows the URL.
+  const ordered = [...item.events].sort((a, b) => Number(a.layer === 'access') - Number(b.layer === 'access'));
+  for (const e of ordered) {
+    out.appid ??= e.appid;
+    out.openid ??= e.openid;
+    if (e.layer !== 'access') out.stamp ??= e.stamp;
+    out.msgType ??= e.msgType;
+    out.event ??= e.event;
+    out.msgId ??= e.msgId;
+    out.dedupKey ??= e.dedupKey;
+  }
+  return out;
+}
+
+function joinByStamp(items: Item[], fields: Identity[], uf: UnionFind): void {
+  const hasDedup = (i: number): string | undefined => fields[i]!.dedupKey;
+  const dedupOfRoot = new Map<number, string>();
+  items.forEach((_, i) => {
+    const k = hasDedup(i);
+    if (k !== undefined) dedupOfRoot.set(uf.find(i), k);
+  });
+  const bySkey = new Map<string, number[]>();
+  fields.forEach((f, i) => {
+    if (f.openid === undefined || f.stamp === undefined) return;
+    const k = `${f.openid}|${f.stamp}`;
+    const list = bySkey.get(k) ?? [];
+    list.push(i);
+    bySkey.set(k, list);
+  });
+  for (const list of bySkey.values()) {
+    const keys = new Set(list.map((i) => dedupOfRoot.get(uf.find(i))).filter((k) => k !== undefined));
+    if (keys.size > 1) continue; // two messages in one second: dedupKey already told them apart
+    for (const i of list.slice(1)) uf.union(list[0]!, i);
+  }
+}
+
+function joinNginxOnly(items: Item[], fields: Identity[], uf: UnionFind): void {
+  const stampedByOpenid = new Map<string, number[]>();
+  fields.forEach((f, i) => {
+    if (f.openid === undefined || f.stamp === undefined) return;
+    const list = stampedByOpenid.get(f.openid) ?? [];
+    list.push(i);
+    stampedByOpenid.set(f.openid, list);
+  });
+  items.forEach((item, i) => {
+    const d = item.delivery;
+    if (!d || d.receive || !d.access) return;
+    const pushTs = d.access.access?.pushTs;
+    const openid = d.access.openid;
+    if (pushTs === undefined || openid === undefined) return;
+    const roots = new Set(
+      (stampedByOpenid.get(openid) ?? [])
+        .filter((j) => pushTs - fields[j]!.stamp! >= -2 && pushTs - fields[j]!.stamp! <= RETRY_SPAN_S)
+        .map((j) => uf.find(j)),
+    );
+    if (roots.size === 1) uf.union([...roots][0]!, i);
+  });
+}
+
+function identityOf(items: Item[]): Identity {
+  const merged: Identity = {};
+  for (const f of items.map(itemFields)) {
+    for (const [k, v] of Object.entries(f) as [keyof Identity, never][]) {
+      if (v !== undefined && merged[k] === undefined) merged[k] = v;
+    }
+  }
+  return merged;
+}
+
+export function groupMessages(input: LogEvent[]): Message[] {
+  const { deliveries, others } = buildDeliveries(uniqueEvents(input));
+  const items: Item[] = [
+    ...deliveries.map((d) => ({ delivery: d, events: deliveryEvents(d) })),
+    ...others.map((e) => ({ events: [e] })),
+  ];
+  const fields = items.map(itemFields);
+  const uf = new UnionFind();
+  items.forEach(() => uf.add());
+  const byDedup = new Map<string, number>();
+  fields.forEach((f, i) => {
+    if (f.dedupKey === undefined) return;
+    const first = byDedup.get(f.dedupKey);
+    if (first === undefined) byDedup.set(f.dedupKey, i);
+    else uf.union(first, i);
+  });
+  joinByStamp(items, fields, uf);
+  joinNginxOnly(items, fields, uf);
+
+  const groups = new Map<number, Item[]>();
+  items.forEach((item, i) => {
+    const r = uf.find(i);
+    const g = groups.get(r) ?? [];
+    g.push(item);
+    groups.set(r, g);
+  });
+  const messages = [...groups.values()].map((group): Message => {
+    const events = group.flatMap((it) => it.events).sort((a, b) => startOf(a) - startOf(b) || a.end - b.end);
+    const ds = group.flatMap((it) => (it.delivery ? [it.delivery] : [])).sort((a, b) => deliveryStart(a) - deliveryStart(b));
+    const later = group.flatMap((it) => (it.delivery ? [] : it.events)).sort((a, b) => startOf(a) - startOf(b));
+    return {
+      identity: identityOf(group),
+      deliveries: ds,
+      later,
+      events,
+      start: Math.min(...events.map(startOf)),
+      end: Math.max(...events.map((e) => e.end)),
+    };
+  });
+  return messages.sort((a, b) => a.start - b.start);
+}

@@ -1,0 +1,69 @@
+// A wxgate pino line (already JSON.parse'd) to a LogEvent. Lenient about types: a field that
+// is a numeric string is taken as the number, a field of the wrong kind is left out.
+import type { LogEvent } from './event.js';
+
+export type Json = Record<string, unknown>;
+
+export function str(v: unknown): string | undefined {
+  if (typeof v === 'string') return v === '' ? undefined : v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+export function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '' && v !== '-') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+function steps(v: unknown): Record<string, number> | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v as Json)) {
+    const n = num(x);
+    if (n !== undefined) out[k] = n;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** pino writes epoch ms (our logger) or, configured otherwise, an ISO string. */
+function timeOf(v: unknown): number | undefined {
+  const n = num(v);
+  if (n !== undefined) return n < 1e11 ? Math.round(n * 1000) : n;
+  if (typeof v === 'string') {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+}
+
+/** undefined when the object is not a wxgate layer line (no layer, no time). */
+export function parseWxgate(o: Json): LogEvent | undefined {
+  const layer = str(o.layer);
+  const end = timeOf(o.time);
+  if (layer === undefined || end === undefined) return undefined;
+  const e: LogEvent = { layer, end };
+  const set = <K extends keyof LogEvent>(k: K, v: LogEvent[K] | undefined): void => {
+    if (v !== undefined) e[k] = v;
+  };
+  set('ms', num(o.ms));
+  set('appid', str(o.appid));
+  set('openid', str(o.openid));
+  set('stamp', num(o.stamp));
+  set('msgType', str(o.msgType));
+  set('event', str(o.event));
+  set('msgId', str(o.msgId));
+  set('dedupKey', str(o.dedupKey));
+  set('reqId', str(o.reqId));
+  set('status', num(o.status));
+  set('outcome', str(o.outcome));
+  set('reason', str(o.reason));
+  set('errcode', num(o.errcode));
+  set('waitMs', num(o.waitMs));
+  set('steps', steps(o.steps));
+  set('msg', str(o.msg));
+  return e;
+}

@@ -1,0 +1,104 @@
+// Calls to the WeChat API with the shared access_token. A token WeChat no longer accepts
+// (40001/40014/42001) is invalidated in the keeper — only that token, compare-and-swap — and the
+// call is retried once with its replacement; every other failure is a typed error for the caller
+// (the worker) to retry or give up on. Keep-alive comes with Node's fetch (undici's global pool).
+// https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
+import { WxgateError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { classifyErrcode, isTokenPath, toApiError, WeChatApiError } from './errcodes.js';
+import { errcodeOf, requestJson, type FetchLike } from './http.js';
+import type { TokenKeeper } from './token-keeper.js';
+
+export type WeChatResult = Record<string, unknown> & { errcode?: number; errmsg?: string };
+
+export interface CustomMessage {
+  touser: string;
+  msgtype: string;
+  [payload: string]: unknown;
+}
+
+export interface TemplateMessage {
+  touser: string;
+  template_id: string;
+  data: Record<string, { value: string; color?: string }>;
+  url?: string;
+  miniprogram?: { appid: string; pagepath?: string };
+  [extra: string]: unknown;
+}
+
+export type TypingCommand = 'Typing' | 'CancelTyping';
+
+export interface CallOptions {
+  method?: 'GET' | 'POST';
+  /** Extra query parameters (access_token is added by the client). */
+  query?: Record<string, string>;
+  /** Whether the call needs an access_token; default: every path but the token endpoints. */
+  auth?: boolean;
+}
+
+export interface WeChatClient {
+  call<T extends WeChatResult = WeChatResult>(appid: string, path: string, body?: unknown, options?: CallOptions): Promise<T>;
+  sendCustom(appid: string, payload: CustomMessage): Promise<WeChatResult>;
+  sendTyping(appid: string, openid: string, command?: TypingCommand): Promise<WeChatResult>;
+  sendTemplate(appid: string, payload: TemplateMessage): Promise<WeChatResult & { msgid?: number }>;
+}
+
+export interface WeChatClientDeps {
+  tokenKeeper?: Pick<TokenKeeper, 'get' | 'invalidate'>;
+  logger: Logger;
+  fetch?: FetchLike;
+}
+
+export interface WeChatClientOptions {
+  apiBase: string;
+  timeoutMs?: number;
+}
+
+export function createWeChatClient({ tokenKeeper, logger, fetch = globalThis.fetch }: WeChatClientDeps, { apiBase, timeoutMs = 5000 }: WeChatClientOptions): WeChatClient {
+  const log = logger.child({ layer: 'send' });
+
+  async function once(appid: string, path: string, body: unknown, method: 'GET' | 'POST', query: Record<string, string>, token: string | undefined, attempt: number) {
+    const params = new URLSearchParams(query);
+    if (token !== undefined) params.set('access_token', token);
+    const qs = params.toString();
+    const openid = typeof (body as { touser?: unknown } | undefined)?.touser === 'string' ? (body as { touser: string }).touser : undefined;
+    const started = performance.now();
+    const ms = () => Math.round((performance.now() - started) * 10) / 10;
+    let json: Record<string, unknown>;
+    try {
+      json = await requestJson(fetch, { url: `${apiBase}${path}${qs ? `?${qs}` : ''}`, path, method, body, timeoutMs });
+    } catch (err) {
+      log.warn({ appid, openid, path, errcode: undefined, code: (err as WxgateError).code, ms: ms(), attempt }, 'wechat api call failed');
+      throw err;
+    }
+    const errcode = errcodeOf(json);
+    const line = { appid, openid, path, errcode, ms: ms(), attempt };
+    if (errcode === 0) log.info(line, 'wechat api call');
+    else log.warn({ ...line, errmsg: json.errmsg }, 'wechat api call refused');
+    return { json, errcode };
+  }
+
+  async function call<T extends WeChatResult = WeChatResult>(appid: string, path: string, body?: unknown, { method = body === undefined ? 'GET' : 'POST', query = {}, auth = !isTokenPath(path) }: CallOptions = {}): Promise<T> {
+    if (auth && !tokenKeeper) throw new WxgateError('token_keeper_missing', `${path} needs an access_token but this client has no token keeper`);
+    let token = auth ? (await tokenKeeper!.get(appid)).token : undefined;
+    for (let attempt = 1; ; attempt++) {
+      const { json, errcode } = await once(appid, path, body, method, query, token, attempt);
+      if (errcode === 0) return json as T;
+      const err = toApiError(errcode, String(json.errmsg ?? ''), path);
+      if (auth && attempt === 1 && classifyErrcode(errcode, { path }) === 'token_stale') {
+        token = (await tokenKeeper!.invalidate(appid, token!)).token;
+        continue;
+      }
+      throw err;
+    }
+  }
+
+  return {
+    call,
+    sendCustom: (appid, payload) => call(appid, '/cgi-bin/message/custom/send', payload),
+    sendTyping: (appid, openid, command = 'Typing') => call(appid, '/cgi-bin/message/custom/typing', { touser: openid, command }),
+    sendTemplate: (appid, payload) => call(appid, '/cgi-bin/message/template/send', payload),
+  };
+}
+
+export { WeChatApiError };

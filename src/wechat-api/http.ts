@@ -1,0 +1,59 @@
+// One HTTP exchange with the WeChat API: JSON in, JSON out, a timeout, and the failures that
+// are not WeChat errcodes (network, 5xx, non-JSON) turned into typed errors. The URL may carry
+// access_token or secret in its query string, so it is never put into an error or a log line.
+import { PermanentApiError, TransientApiError } from './errcodes.js';
+
+export type FetchLike = typeof globalThis.fetch;
+
+export interface JsonRequest {
+  url: string;
+  /** Path without query, for errors and logs. */
+  path: string;
+  method: 'GET' | 'POST';
+  body?: unknown;
+  timeoutMs: number;
+}
+
+export async function requestJson(fetchImpl: FetchLike, { url, path, method, body, timeoutMs }: JsonRequest): Promise<Record<string, unknown>> {
+  let res: Response;
+  try {
+    res = await fetchImpl(url, {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    const e = err as Error;
+    const what = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.name}: ${(e.cause as Error | undefined)?.message ?? e.message}`;
+    throw new TransientApiError({ code: 'wechat_network', errmsg: what, path, kind: 'network' });
+  }
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    throw new TransientApiError({ code: 'wechat_network', errmsg: `reading the answer failed: ${(err as Error).message}`, path, kind: 'network' });
+  }
+  if (res.status >= 500) {
+    throw new TransientApiError({ code: 'wechat_http_5xx', errmsg: `HTTP ${res.status}`, path, kind: 'http' });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    const fields = { errmsg: `HTTP ${res.status}, answer is not JSON`, path, kind: 'http' as const };
+    throw res.status >= 400 ? new PermanentApiError({ code: 'wechat_http_4xx', ...fields }) : new TransientApiError({ code: 'wechat_bad_response', ...fields });
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new TransientApiError({ code: 'wechat_bad_response', errmsg: 'answer is not a JSON object', path, kind: 'http' });
+  }
+  return json as Record<string, unknown>;
+}
+
+/** The errcode of a WeChat answer: absent means success (token endpoints omit it). */
+export function errcodeOf(json: Record<string, unknown>): number {
+  const code = json.errcode;
+  if (code === undefined || code === null) return 0;
+  const n = typeof code === 'number' ? code : Number(code);
+  return Number.isFinite(n) ? n : -1;
+}

@@ -1,0 +1,126 @@
+// Wires the two workers of one process: `inbound` runs the account's handlers, `outbound` sends
+// their replies. Two queues so that a handler retried after an error or a crash never sends a
+// reply twice: replies are jobs with derived ids, sent (and retried) on their own.
+// BullMQ's stalled-job check hands a job whose worker died (kill -9) to another worker once its
+// lock expires; close() is graceful: running jobs finish, no new ones start.
+// https://docs.bullmq.io/guide/workers/stalled-jobs, https://docs.bullmq.io/guide/workers/graceful-shutdown
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createRedis } from '../redis.js';
+import { INBOUND_QUEUE, OUTBOUND_QUEUE, type InboundJobData } from '../queue/jobs.js';
+import type { Handlers } from '../handlers/define-handlers.js';
+import { createInboundProcessor, type InboundResult } from './inbound-processor.js';
+import type { OutboundJobData } from './outbound-job.js';
+import { createOutboundProcessor, type OutboundClient, type OutboundResult } from './outbound-processor.js';
+import { createReplyQuota } from './quota.js';
+import { createRateLimiter } from './rate-limiter.js';
+
+export interface WorkersDeps {
+  config: Config;
+  logger: Logger;
+  handlers: Handlers;
+  client: OutboundClient;
+}
+
+export interface WorkersOptions {
+  /** Handlers run at once in this process (default config.worker.concurrency). */
+  concurrency?: number;
+  /** Sends in flight at once (default: the same). */
+  outboundConcurrency?: number;
+  /** How long a job's lock lasts without renewal: a killed worker's job is free again after it. */
+  lockDuration?: number;
+  /** How often this worker looks for stalled jobs (locks that expired). */
+  stalledInterval?: number;
+  /** Stalls a job may survive before it is failed (a job that kills its worker each time). */
+  maxStalledCount?: number;
+  /** First retry delay of a failed send, doubled each attempt. */
+  outboundBackoffMs?: number;
+  /** Run only some of the workers (default both). */
+  queues?: readonly ('inbound' | 'outbound')[];
+  /** Name recorded on jobs this process takes (default host-pid via BullMQ). */
+  name?: string;
+}
+
+export interface Workers {
+  start(): Promise<void>;
+  /** Graceful: waits for running jobs. */
+  close(): Promise<void>;
+  readonly inbound?: Worker<InboundJobData, InboundResult>;
+  readonly outbound?: Worker<OutboundJobData, OutboundResult>;
+  readonly outboundQueue: Queue<OutboundJobData>;
+  readonly redis: Redis;
+}
+
+export function createWorkers(
+  { config, logger, handlers, client }: WorkersDeps,
+  {
+    concurrency = config.worker.concurrency,
+    outboundConcurrency = concurrency,
+    lockDuration = 30_000,
+    stalledInterval = 30_000,
+    maxStalledCount = 1,
+    outboundBackoffMs = 1000,
+    queues = ['inbound', 'outbound'],
+    name,
+  }: WorkersOptions = {},
+): Workers {
+  const log = logger.child({ layer: 'worker' });
+  const redis = createRedis(config.redisUrl, 'worker');
+  redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
+  const prefix = config.prefix;
+  const quota = createReplyQuota({ redis }, { prefix, ...config.quota });
+  const limiter = createRateLimiter({ redis }, { prefix, ratePerSecond: config.worker.outboundRatePerSecond });
+  const outboundQueue = new Queue<OutboundJobData>(OUTBOUND_QUEUE, { connection: redis, prefix });
+  outboundQueue.on('error', (err) => log.warn({ err: err.message }, 'outbound queue error'));
+  const common = { connection: redis, prefix, autorun: false, lockDuration, stalledInterval, maxStalledCount, name };
+
+  const inbound = queues.includes('inbound')
+    ? new Worker<InboundJobData, InboundResult>(
+        INBOUND_QUEUE,
+        createInboundProcessor(
+          { router: handlers.router, quota, outbound: outboundQueue, logger },
+          { jobTimeoutMs: config.worker.jobTimeoutMs, attempts: config.worker.attempts, backoffMs: outboundBackoffMs },
+        ),
+        { ...common, concurrency },
+      )
+    : undefined;
+  const outbound = queues.includes('outbound')
+    ? new Worker<OutboundJobData, OutboundResult>(OUTBOUND_QUEUE, createOutboundProcessor({ client, quota, limiter, queue: outboundQueue, logger }), {
+        ...common,
+        concurrency: outboundConcurrency,
+      })
+    : undefined;
+  const workers = [inbound, outbound].filter((w): w is NonNullable<typeof w> => w !== undefined);
+  for (const w of workers) {
+    w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'worker error'));
+    // A job whose worker died is run again; the log says so, with the job's keys.
+    w.on('stalled', (jobId) => log.warn({ queue: w.name, jobId }, 'stalled job recovered: it will run again'));
+  }
+
+  let started = false;
+  return {
+    inbound,
+    outbound,
+    outboundQueue,
+    redis,
+    async start() {
+      if (started) return;
+      started = true;
+      for (const w of workers) {
+        w.run().catch((err: Error) => log.error({ queue: w.name, err: err.message }, 'worker stopped on an error'));
+      }
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+      log.info({ queues: workers.map((w) => w.name), concurrency, outboundConcurrency, lockDuration, stalledInterval }, 'workers running');
+    },
+    async close() {
+      // Handlers first: the replies they queue while finishing can still be sent by `outbound`.
+      if (inbound) await inbound.close();
+      if (outbound) await outbound.close();
+      await outboundQueue.close().catch(() => undefined);
+      redis.disconnect();
+      log.info({ queues: workers.map((w) => w.name) }, 'workers closed');
+    },
+  };
+}

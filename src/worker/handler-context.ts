@@ -1,0 +1,114 @@
+// What a handler gets besides the message: who it is about, a logger bound to this message, the
+// abort signal of its time limit, how many replies it has left, and ctx.reply / ctx.typing.
+// A reply is queued (an outbound job) the moment ctx.reply is called, so "typing…" or a first
+// answer reaches the user while a slow handler is still working. Each reply's job id is the
+// inbound job id + its index, so a handler run again after a crash or an error re-queues
+// nothing that is already queued.
+import type { Logger } from '../logger.js';
+import type { WeChatMessage } from '../wechat/messages.js';
+import type { QuotaWindow } from './quota.js';
+import { normalizeReplies, reply as build, isTyping, type Reply, type ReplyInput } from './replies.js';
+
+export interface HandlerContext<M = WeChatMessage> {
+  readonly appid: string;
+  readonly openid: string;
+  readonly message: M;
+  /** Lines with layer 'handler' and the message's keys (appid, openid, stamp, dedupKey, reqId). */
+  readonly log: Logger;
+  /** Aborted when the handler's time limit (config.worker.jobTimeoutMs) passes or the worker gives the job up. */
+  readonly signal: AbortSignal;
+  /** 1 on the first run, 2 on the first retry, … */
+  readonly attempt: number;
+  readonly dedupKey: string;
+  /**
+   * Replies the user can still receive in the window their last interaction opened (WeChat: 5 in
+   * 48 h after a message, 3 in 1 min after a click, follow or scan), minus what this run has queued.
+   * An estimate taken when the handler started; the send itself is what is counted.
+   */
+  readonly repliesLeft: number;
+  readonly quotaWindow: QuotaWindow | null;
+  /** Queues replies now (strings are text; long text is split). Resolves once they are in Redis. */
+  reply(...replies: (ReplyInput | readonly ReplyInput[])[]): Promise<void>;
+  /** Shows "typing…" to the user (WeChat keeps it up to 15 s, or until the next reply). */
+  typing(): Promise<void>;
+}
+
+export interface ContextSetup<M> {
+  appid: string;
+  message: M;
+  openid: string;
+  dedupKey: string;
+  attempt: number;
+  log: Logger;
+  signal: AbortSignal;
+  quotaWindow: QuotaWindow | null;
+  /** Queues one reply with this index (idempotent per index). */
+  enqueue(reply: Reply, index: number): Promise<void>;
+}
+
+export interface RunningContext<M> {
+  readonly ctx: HandlerContext<M>;
+  /** Queues what the handler returned after what it passed to ctx.reply; resolves when all are queued. */
+  finish(returned: unknown): Promise<number>;
+  /** No more replies (a handler still running after its time limit cannot send); waits for queued ones to settle. */
+  close(): Promise<void>;
+}
+
+export function createHandlerContext<M>({ appid, message, openid, dedupKey, attempt, log, signal, quotaWindow, enqueue }: ContextSetup<M>): RunningContext<M> {
+  let index = 0;
+  let counted = 0;
+  let closed = false;
+  const pending: Promise<void>[] = [];
+
+  function queue(list: Reply[]): Promise<void> {
+    if (closed) {
+      log.warn({ replies: list.length }, 'reply after the handler finished or timed out: dropped');
+      return Promise.resolve();
+    }
+    // Indexes are taken now, synchronously, so the order of calls is the order of the ids.
+    const adds = list.map((r) => {
+      if (!isTyping(r)) counted += 1;
+      return enqueue(r, index++);
+    });
+    const all = Promise.all(adds).then(() => undefined);
+    all.catch(() => undefined); // reported by finish(); an un-awaited ctx.reply is not an unhandled rejection
+    pending.push(all);
+    return all;
+  }
+
+  const ctx: HandlerContext<M> = {
+    appid,
+    openid,
+    message,
+    log,
+    signal,
+    attempt,
+    dedupKey,
+    get repliesLeft() {
+      return quotaWindow ? Math.max(0, quotaWindow.remaining - counted) : 0;
+    },
+    quotaWindow,
+    reply: (...replies) => {
+      try {
+        return queue(normalizeReplies(replies.flat() as ReplyInput[]));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    typing: () => queue([build.typing()]),
+  };
+
+  return {
+    ctx,
+    async finish(returned) {
+      await queue(normalizeReplies(returned as Parameters<typeof normalizeReplies>[0]));
+      closed = true;
+      await Promise.all(pending);
+      return index;
+    },
+    async close() {
+      closed = true;
+      await Promise.allSettled(pending);
+    },
+  };
+}

@@ -1,0 +1,24 @@
+// The worker's own failures, as classes so that isRetryable (src/errors.ts) decides from them.
+import { WxgateError } from '../errors.js';
+
+export type QuotaCode = 'quota_no_window' | 'quota_window_closed' | 'quota_exhausted';
+
+/**
+ * The reply would break WeChat's customer-service limits (a window opened by the user's last
+ * interaction, a number of replies within it): failed at once, no API call. WeChat would answer
+ * 45015 / 45047, and each refused call still costs API quota.
+ */
+export class ReplyQuotaError extends WxgateError {
+  declare readonly code: QuotaCode;
+  constructor(code: QuotaCode, message: string) {
+    super(code, message, { status: 429, retryable: false });
+  }
+}
+
+/** The handler ran past config.worker.jobTimeoutMs; its signal was aborted. Retried with backoff. */
+export class HandlerTimeoutError extends WxgateError {
+  constructor(ms: number) {
+    super('handler_timeout', `the handler did not finish within ${ms} ms`, { retryable: true });
+  }
+}
+

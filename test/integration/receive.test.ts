@@ -1,0 +1,161 @@
+import { createCipheriv, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPush, eventMessage, textMessage, type PushMode } from '../../src/dev/pushes.js';
+import { createMessageCipher, decodeAESKey } from '../../src/wechat/cipher.js';
+import { sha1Signature } from '../../src/wechat/signature.js';
+import { buildXml } from '../../src/wechat/xml.js';
+import { startTestReceiver, TEST_APP, type TestReceiver } from '../helpers/receiver.js';
+
+let t: TestReceiver;
+beforeAll(async () => {
+  t = await startTestReceiver();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const uniqueMsgId = () => `${BigInt(Date.now()) * 1000000n + BigInt(Math.floor(Math.random() * 1e6))}`;
+const openid = () => `oTest${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+
+async function post(path: string, body: string, headers: Record<string, string> = {}) {
+  const res = await fetch(t.url + path, { method: 'POST', body, headers: { 'content-type': 'text/xml', ...headers } });
+  return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
+}
+
+async function jobCount(): Promise<number> {
+  const counts = await t.receiver.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized');
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+describe('URL verification (GET)', () => {
+  it('echoes echostr when the signature holds', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = 'n123';
+    const signature = sha1Signature([TEST_APP.token, timestamp, nonce]);
+    const res = await fetch(`${t.url}/wechat?${new URLSearchParams({ signature, timestamp, nonce, echostr: 'hello123' })}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('hello123');
+    const res2 = await fetch(`${t.url}/wechat/${TEST_APP.appid}?${new URLSearchParams({ signature, timestamp, nonce, echostr: 'e2' })}`);
+    expect(await res2.text()).toBe('e2');
+  });
+
+  it('401 with the failed check in the log, never the token', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const reqId = randomUUID();
+    const res = await fetch(`${t.url}/wechat?${new URLSearchParams({ signature: 'f'.repeat(40), timestamp, nonce: 'x', echostr: 'e' })}`, { headers: { 'x-request-id': reqId } });
+    expect(res.status).toBe(401);
+    const line = t.logs.find((l) => l.reqId === reqId);
+    expect(line).toMatchObject({ layer: 'receive', reason: 'signature_mismatch', status: 401 });
+    expect(t.logs.raw.join('')).not.toContain(TEST_APP.token);
+  });
+});
+
+describe('pushes (POST)', () => {
+  it.each<PushMode>(['plain', 'compat', 'aes'])('%s mode: success, exactly one job with the parsed message', async (mode) => {
+    const msgId = uniqueMsgId();
+    const user = openid();
+    const push = buildPush(TEST_APP, textMessage({ openid: user, content: '007', msgId }), { mode });
+    const reqId = randomUUID();
+    const res = await post(push.path, push.body, { 'x-request-id': reqId });
+    expect(res).toMatchObject({ status: 200, text: 'success' });
+    expect(res.type).toMatch(/^text\/plain/);
+    const job = await t.receiver.queue.getJob(`m_${TEST_APP.appid}_${msgId}`);
+    expect(job?.data).toMatchObject({ appid: TEST_APP.appid, reqId, message: { MsgId: msgId, Content: '007', FromUserName: user } });
+    const line = t.logs.find((l) => l.reqId === reqId);
+    expect(line).toMatchObject({ layer: 'receive', appid: TEST_APP.appid, openid: user, msgId, outcome: 'acked', status: 200 });
+    expect((line as { steps: Record<string, number> }).steps).toHaveProperty('enqueue');
+  });
+
+  it('the same message delivered 3 times: three success, one job', async () => {
+    const msgId = uniqueMsgId();
+    const before = await jobCount();
+    const push = buildPush(TEST_APP, textMessage({ openid: openid(), content: 'hi', msgId }));
+    for (let i = 0; i < 3; i += 1) expect(await post(push.path, push.body)).toMatchObject({ status: 200, text: 'success' });
+    expect(await jobCount()).toBe(before + 1);
+  });
+
+  it('events are deduplicated by openid + CreateTime + Event + EventKey', async () => {
+    const user = openid();
+    const before = await jobCount();
+    const msg = eventMessage({ openid: user, event: 'CLICK', eventKey: 'MENU:1' });
+    for (let i = 0; i < 2; i += 1) {
+      const push = buildPush(TEST_APP, msg, { mode: 'aes' }); // new nonce each time, same event
+      expect((await post(push.path, push.body)).text).toBe('success');
+    }
+    expect(await jobCount()).toBe(before + 1);
+  });
+});
+
+describe('rejections: a 4xx and no job', () => {
+  /** AES-CBC over raw bytes, no padding added: lets a case end in a pad byte of 0. */
+  function rawEncrypt(plain: Buffer): string {
+    const key = decodeAESKey(TEST_APP.encodingAESKey);
+    const c = createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+    return Buffer.concat([c.update(plain), c.final()]).toString('base64');
+  }
+
+  function signedAes(encrypt: string, path = '/wechat') {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = randomUUID().slice(0, 8);
+    const query = { signature: sha1Signature([TEST_APP.token, timestamp, nonce]), timestamp, nonce, encrypt_type: 'aes', msg_signature: sha1Signature([TEST_APP.token, timestamp, nonce, encrypt]) };
+    return { path: `${path}?${new URLSearchParams(query)}`, body: buildXml({ ToUserName: 'gh_x', Encrypt: encrypt }) };
+  }
+
+  function plainSigned(body: string) {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = randomUUID().slice(0, 8);
+    return { path: `/wechat?${new URLSearchParams({ signature: sha1Signature([TEST_APP.token, timestamp, nonce]), timestamp, nonce })}`, body };
+  }
+
+  const text = () => textMessage({ openid: openid(), content: 'x', msgId: uniqueMsgId() });
+
+  const cases: [string, () => { path: string; body: string }, number, string][] = [
+    ['missing signature', () => ({ path: '/wechat?timestamp=1&nonce=2', body: buildXml(text()) }), 401, 'signature_missing'],
+    ['bad signature', () => { const p = buildPush(TEST_APP, text()); return { path: p.path.replace(/signature=[0-9a-f]+/, `signature=${'0'.repeat(40)}`), body: p.body }; }, 401, 'signature_mismatch'],
+    ['timestamp outside the window', () => buildPush(TEST_APP, text(), { timestamp: String(Math.floor(Date.now() / 1000) - 3600) }), 401, 'timestamp_out_of_window'],
+    ['bad msg_signature', () => { const p = buildPush(TEST_APP, text(), { mode: 'aes' }); return { path: p.path.replace(/msg_signature=[0-9a-f]+/, `msg_signature=${'1'.repeat(40)}`), body: p.body }; }, 401, 'signature_mismatch'],
+    ['bad Base64', () => signedAes('!!!not base64!!!'), 400, 'base64_invalid'],
+    ['bad padding', () => signedAes(rawEncrypt(Buffer.alloc(32, 0))), 400, 'padding_invalid'],
+    ['wrong appid', () => signedAes(createMessageCipher({ appid: 'wxsomebodyelse', encodingAESKey: TEST_APP.encodingAESKey }).encrypt(buildXml(text()))), 400, 'appid_mismatch'],
+    ['malformed XML', () => plainSigned('<xml><ToUserName>a</ToUserName'), 400, 'xml_malformed'],
+    ['XML with a DOCTYPE', () => plainSigned('<!DOCTYPE xml [<!ENTITY x "y">]><xml><ToUserName>&x;</ToUserName></xml>'), 400, 'xml_doctype'],
+    ['body too large', () => plainSigned(`<xml><Content>${'a'.repeat(70 * 1024)}</Content></xml>`), 413, 'body_too_large'],
+    ['unknown appid', () => buildPush(TEST_APP, text(), { basePath: '/wechat/wxnosuchaccount' }), 404, 'unknown_app'],
+    ['not a message', () => plainSigned('<xml><Foo>bar</Foo></xml>'), 400, 'xml_not_message'],
+  ];
+
+  it.each(cases)('%s', async (_name, make, status, reason) => {
+    const before = await jobCount();
+    const reqId = randomUUID();
+    const { path, body } = make();
+    const res = await post(path, body, { 'x-request-id': reqId });
+    expect(res.status).toBe(status);
+    expect(t.logs.find((l) => l.reqId === reqId)).toMatchObject({ layer: 'receive', outcome: 'rejected', reason, status });
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('plaintext replay: same nonce with another body is refused; same body is a retry', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = randomUUID().slice(0, 8);
+    const first = buildPush(TEST_APP, text(), { timestamp, nonce });
+    expect((await post(first.path, first.body)).text).toBe('success');
+    expect((await post(first.path, first.body)).text).toBe('success');
+    const before = await jobCount();
+    const forged = buildPush(TEST_APP, text(), { timestamp, nonce });
+    expect(forged.path).toBe(first.path.replace(/openid=[^&]+/, forged.path.match(/openid=[^&]+/)![0]));
+    const reqId = randomUUID();
+    const res = await post(forged.path, forged.body, { 'x-request-id': reqId });
+    expect(res.status).toBe(409);
+    expect(t.logs.find((l) => l.reqId === reqId)).toMatchObject({ reason: 'nonce_replayed' });
+    expect(await jobCount()).toBe(before);
+  });
+});
+
+describe('health', () => {
+  it('/healthz and /readyz', async () => {
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${t.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ redis: 'up', spool: { depth: 0 } });
+  });
+});

@@ -1,0 +1,70 @@
+import { readdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { buildPush, textMessage } from '../../src/dev/pushes.js';
+import { startTestReceiver, TEST_APP, type TestReceiver } from '../helpers/receiver.js';
+import { ownRedis, type OwnRedis } from '../helpers/redis-server.js';
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+let redis: OwnRedis;
+let t: TestReceiver;
+beforeAll(async () => {
+  redis = await ownRedis();
+  await redis.start();
+  t = await startTestReceiver({ REDIS_URL: redis.url, WXGATE_ENQUEUE_TIMEOUT_MS: '300' });
+});
+afterAll(async () => {
+  await t?.close();
+  await redis?.stop();
+});
+
+const post = (p: { path: string; body: string }) => fetch(t.url + p.path, { method: 'POST', body: p.body }).then(async (r) => ({ status: r.status, text: await r.text() }));
+const total = async () => Object.values(await t.receiver.queue.getJobCounts('waiting', 'completed', 'active', 'delayed', 'failed')).reduce((a, b) => a + b, 0);
+
+describe('Redis unreachable → the local spool → drained when Redis is back', () => {
+  it('acks from the spool, reports it in /readyz, then lands the job exactly once', async () => {
+    await redis.stop();
+    const msgId = `9${Date.now()}`;
+    const push = buildPush(TEST_APP, textMessage({ openid: 'oSpool', content: 'while down', msgId }));
+    // Delivered twice while Redis is down (a WeChat retry): two spool lines, one job later.
+    expect(await post(push)).toEqual({ status: 200, text: 'success' });
+    expect(await post(push)).toEqual({ status: 200, text: 'success' });
+    expect(t.logs.find((l) => l.msgId === msgId && l.outcome === 'spooled')).toMatchObject({ layer: 'receive', status: 200 });
+    expect((await readdir(t.config.spoolDir)).length).toBeGreaterThan(0);
+    const ready = await fetch(`${t.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ redis: 'down', spool: { depth: 2 } });
+
+    await redis.start();
+    const job = await until(() => t.receiver.queue.getJob(`m_${TEST_APP.appid}_${msgId}`).catch(() => undefined), 'the drained job');
+    expect(job.data).toMatchObject({ appid: TEST_APP.appid, message: { Content: 'while down' } });
+    expect(await total()).toBe(1);
+    await until(async () => ((await readdir(t.config.spoolDir)).length === 0 ? true : undefined), 'an empty spool');
+    expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
+  });
+
+  it('a slow Redis (over the enqueue bound) is spooled too, and drains idempotently', async () => {
+    const msgId = `8${Date.now()}`;
+    const before = await total();
+    const admin = new Redis(redis.url);
+    const sleeping = admin.call('DEBUG', 'SLEEP', '1.5').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    const res = await post(buildPush(TEST_APP, textMessage({ openid: 'oSlow', content: 'slow', msgId })));
+    expect(res).toEqual({ status: 200, text: 'success' });
+    expect(t.logs.find((l) => l.msgId === msgId)).toMatchObject({ outcome: 'spooled' });
+    await sleeping;
+    admin.disconnect();
+    await until(() => t.receiver.queue.getJob(`m_${TEST_APP.appid}_${msgId}`).catch(() => undefined), 'the job');
+    await until(async () => ((await readdir(t.config.spoolDir)).length === 0 ? true : undefined), 'an empty spool');
+    expect(await total()).toBe(before + 1);
+  });
+});

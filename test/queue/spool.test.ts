@@ -1,0 +1,118 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSpool, listSpoolFiles } from '../../src/queue/spool.js';
+import { createSpoolDrainer } from '../../src/queue/spool-drainer.js';
+import { countSpooled } from '../../src/queue/spool-depth.js';
+import { INBOUND_QUEUE, type SpooledJob } from '../../src/queue/jobs.js';
+import { captureLogs } from '../helpers/log-capture.js';
+import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
+
+function job(id: string): SpooledJob {
+  return {
+    queue: INBOUND_QUEUE,
+    jobId: `m_wxspool_${id}`,
+    data: { appid: 'wxspool', dedupKey: `m_wxspool_${id}`, receivedAt: Date.now(), reqId: `r${id}`, message: { ToUserName: 'gh', FromUserName: 'o1', CreateTime: '1', MsgType: 'text', Content: id, MsgId: id } as never },
+  };
+}
+
+let dir: string;
+let prefix: string;
+let redis: Redis;
+let queue: Queue;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wxgate-spool-test-'));
+  prefix = testPrefix('spool');
+  redis = new Redis(REDIS_URL);
+  queue = new Queue(INBOUND_QUEUE, { connection: redis, prefix });
+});
+afterEach(async () => {
+  await queue.close();
+  redis.disconnect();
+  await deleteKeys(prefix);
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('spool', () => {
+  it('appends one JSON line per job, concurrently, and counts them', async () => {
+    const spool = createSpool({ dir, owner: 'host-1' });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => spool.append(job(String(1000 + i)))));
+    expect(spool.appended).toBe(50);
+    expect(await countSpooled(dir)).toBe(50);
+    const [file] = await listSpoolFiles(dir);
+    const lines = (await readFile(file!.path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SpooledJob);
+    expect(new Set(lines.map((l) => l.jobId)).size).toBe(50);
+    await spool.close();
+  });
+
+  it('rotate hands the file to the drainer; later appends open a new file', async () => {
+    const spool = createSpool({ dir, owner: 'host-2' });
+    await spool.append(job('1'));
+    const draining = await spool.rotate();
+    expect(draining).toMatch(/\.draining$/);
+    await spool.append(job('2'));
+    const files = await listSpoolFiles(dir);
+    expect(files.map((f) => f.draining).sort()).toEqual([false, true]);
+    await spool.close();
+  });
+
+  it('fails with spool_failed when the directory cannot be written', async () => {
+    const blocker = join(dir, 'file');
+    await writeFile(blocker, 'x');
+    const spool = createSpool({ dir: join(blocker, 'sub') });
+    await expect(spool.append(job('1'))).rejects.toMatchObject({ code: 'spool_failed', status: 503 });
+  });
+});
+
+describe('spool drainer', () => {
+  it('moves every line into the queue once, deletes the file, and is idempotent', async () => {
+    const spool = createSpool({ dir });
+    for (const id of ['11', '12', '13']) await spool.append(job(id));
+    await spool.append(job('11')); // a WeChat retry spooled twice
+    const drainer = createSpoolDrainer({ spool, queue, redis, logger: captureLogs().logger }, { batchSize: 2 });
+    expect(await drainer.drainOnce()).toBe(4);
+    expect(await queue.count()).toBe(3);
+    expect(await readdir(dir)).toEqual([]);
+    expect(await drainer.drainOnce()).toBe(0);
+  });
+
+  it('a drain interrupted by a crash leaves the file; the next pass completes it without duplicates', async () => {
+    const spool = createSpool({ dir });
+    for (const id of ['21', '22', '23', '24']) await spool.append(job(id));
+    const path = await spool.rotate();
+    // The crash: half the lines made it into Redis, then the process died before the unlink.
+    for (const id of ['21', '22']) await queue.add('text', job(id).data, { jobId: job(id).jobId });
+    expect((await listSpoolFiles(dir)).map((f) => f.path)).toEqual([path]);
+    const drainer = createSpoolDrainer({ spool: createSpool({ dir }), queue, redis, logger: captureLogs().logger });
+    await drainer.drainOnce();
+    expect(await queue.count()).toBe(4);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("claims a dead writer's active file on the same host, leaves a live one alone", async () => {
+    const self = createSpool({ dir });
+    const hostPart = self.owner.slice(0, self.owner.lastIndexOf('-'));
+    const dead = createSpool({ dir, owner: `${hostPart}-999999` }); // no such pid
+    const live = createSpool({ dir, owner: `${hostPart}-${process.ppid}` });
+    await dead.append(job('31'));
+    await live.append(job('32'));
+    await createSpoolDrainer({ spool: self, queue, redis, logger: captureLogs().logger }).drainOnce();
+    expect((await queue.getJob(job('31').jobId))?.data.message.Content).toBe('31');
+    expect(await queue.getJob(job('32').jobId)).toBeUndefined();
+    expect((await listSpoolFiles(dir)).map((f) => f.owner)).toEqual([`${hostPart}-${process.ppid}`]);
+    await Promise.all([dead.close(), live.close()]);
+  });
+
+  it('skips a torn last line (a write that never got its fsync, so never acked)', async () => {
+    const spool = createSpool({ dir, owner: 'h-1' });
+    await spool.append(job('41'));
+    const path = await spool.rotate();
+    await writeFile(path!, (await readFile(path!, 'utf8')) + '{"queue":"inbound","jobId":"m_', 'utf8');
+    const logs = captureLogs();
+    expect(await createSpoolDrainer({ spool, queue, redis, logger: logs.logger }).drainOnce()).toBe(1);
+    expect(logs.find((l) => l.msg === 'skipped a torn spool line')).toBeDefined();
+  });
+});
