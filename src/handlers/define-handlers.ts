@@ -27,7 +27,7 @@ export function isHandlers(value: unknown): value is Handlers {
 }
 
 export { reply } from '../worker/replies.js';
-export type { Reply, ReplyInput, HandlerResult } from '../worker/replies.js';
+export type { Reply, ReplyInput, MaybeReply, HandlerResult } from '../worker/replies.js';
 export type { Bot, Handler, TextPatternHandler, RouteKey, MessageFor } from '../worker/router.js';
 export type { HandlerContext } from '../worker/handler-context.js';
 /** Throw it from a handler to fail the message at once, without retries. */

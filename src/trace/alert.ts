@@ -4,6 +4,7 @@ import { alertWindow, analyzeAlert, type AlertAnalysis, type AnalyzeOptions } fr
 import { checklist, type CheckResult } from './alert-checklist.js';
 import { recogniseKind, type AlertKind } from './alert-kinds.js';
 import { parseAlert, type ParsedAlert } from './alert-parse.js';
+import type { LogEvent } from './event.js';
 import type { LineSource } from './read-lines.js';
 import { scanLogs } from './scan.js';
 
@@ -26,7 +27,10 @@ export async function explainAlert(text: string, sources: LineSource[], options:
   }
   const kind = recogniseKind(alert.content, text);
   const { from, to } = alertWindow(alert, kind, options);
-  const { events, lines } = await scanLogs({ sources, from, to });
+  // The analysis reads access and receive lines; later layers only for the sample's timeline.
+  const openid = alert.sample.openid;
+  const keep = (e: LogEvent): boolean => e.layer === 'access' || e.layer === 'receive' || (openid !== undefined && e.openid === openid);
+  const { events, lines } = await scanLogs({ sources, from, to, keep });
   const analysis = analyzeAlert(alert, kind, events, options);
   const { raw: _raw, ...shown } = alert;
   return { alert: shown, kind, analysis, checklist: checklist({ alert, kind, analysis }), lines };

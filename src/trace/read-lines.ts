@@ -68,7 +68,9 @@ export async function forEachLine(source: LineSource, onLine: (line: string) => 
       reject(err); // before close(), which would resolve
       rl.close();
     };
-    input.once('error', fail);
-    raw.once('error', fail);
+    // readline re-emits its input's errors on itself.
+    rl.on('error', fail);
+    input.on('error', fail);
+    raw.on('error', fail);
   });
 }

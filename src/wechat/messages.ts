@@ -99,46 +99,54 @@ export interface BaseMessage {
 }
 
 type OrdinaryMessage = BaseMessage & {
-  MsgId: string;};
+  MsgId: string;
+};
 
 export type TextMessage = OrdinaryMessage & {
   MsgType: 'text';
-  Content: string;};
+  Content: string;
+};
 
 export type ImageMessage = OrdinaryMessage & {
   MsgType: 'image';
   PicUrl: string;
-  MediaId: string;};
+  MediaId: string;
+};
 
 export type VoiceMessage = OrdinaryMessage & {
   MsgType: 'voice';
   MediaId: string;
   Format: string;
   /** Speech recognition result, present when the account enabled it. */
-  Recognition?: string;};
+  Recognition?: string;
+};
 
 export type VideoMessage = OrdinaryMessage & {
   MsgType: 'video';
   MediaId: string;
-  ThumbMediaId: string;};
+  ThumbMediaId: string;
+};
 
 export type ShortVideoMessage = OrdinaryMessage & {
   MsgType: 'shortvideo';
   MediaId: string;
-  ThumbMediaId: string;};
+  ThumbMediaId: string;
+};
 
 export type LocationMessage = OrdinaryMessage & {
   MsgType: 'location';
   Location_X: string;
   Location_Y: string;
   Scale: string;
-  Label: string;};
+  Label: string;
+};
 
 export type LinkMessage = OrdinaryMessage & {
   MsgType: 'link';
   Title: string;
   Description: string;
-  Url: string;};
+  Url: string;
+};
 
 export type FileMessage = OrdinaryMessage & {
   MsgType: 'file';
@@ -146,7 +154,8 @@ export type FileMessage = OrdinaryMessage & {
   Description: string;
   FileKey: string;
   FileMd5: string;
-  FileTotalLen: string;};
+  FileTotalLen: string;
+};
 
 /** Any event push: MsgType 'event' with an Event name. */
 export interface EventMessage extends BaseMessage {
@@ -158,36 +167,43 @@ export type SubscribeEvent = EventMessage & {
   Event: 'subscribe';
   /** 'qrscene_<scene>' when the user followed by scanning a parametric QR code. */
   EventKey?: string;
-  Ticket?: string;};
+  Ticket?: string;
+};
 
 export type UnsubscribeEvent = EventMessage & {
   Event: 'unsubscribe';
-  EventKey?: string;};
+  EventKey?: string;
+};
 
 export type ScanEvent = EventMessage & {
   Event: 'SCAN';
   EventKey: string;
-  Ticket?: string;};
+  Ticket?: string;
+};
 
 export type LocationEvent = EventMessage & {
   Event: 'LOCATION';
   Latitude: string;
   Longitude: string;
-  Precision: string;};
+  Precision: string;
+};
 
 export type ClickEvent = EventMessage & {
   Event: 'CLICK';
-  EventKey: string;};
+  EventKey: string;
+};
 
 export type ViewEvent = EventMessage & {
   Event: 'VIEW';
   EventKey: string;
-  MenuId?: string;};
+  MenuId?: string;
+};
 
 export type ScancodeEvent = EventMessage & {
   Event: 'scancode_push' | 'scancode_waitmsg';
   EventKey: string;
-  ScanCodeInfo: { ScanType: string; ScanResult: string };};
+  ScanCodeInfo: { ScanType: string; ScanResult: string };
+};
 
 export type PicListItem = { PicMd5Sum: string };
 
@@ -195,23 +211,27 @@ export type PicEvent = EventMessage & {
   Event: 'pic_sysphoto' | 'pic_photo_or_album' | 'pic_weixin';
   EventKey: string;
   /** PicList is '' when the user sent no picture (Count 0); `item` is always an array. */
-  SendPicsInfo: { Count: string; PicList: { item: PicListItem[] } | '' };};
+  SendPicsInfo: { Count: string; PicList: { item: PicListItem[] } | '' };
+};
 
 export type LocationSelectEvent = EventMessage & {
   Event: 'location_select';
   EventKey: string;
-  SendLocationInfo: { Location_X: string; Location_Y: string; Scale: string; Label: string; Poiname?: string };};
+  SendLocationInfo: { Location_X: string; Location_Y: string; Scale: string; Label: string; Poiname?: string };
+};
 
 export type ViewMiniprogramEvent = EventMessage & {
   Event: 'view_miniprogram';
   EventKey: string;
-  MenuId?: string;};
+  MenuId?: string;
+};
 
 export type TemplateSendJobFinishEvent = EventMessage & {
   Event: 'TEMPLATESENDJOBFINISH';
   /** Note the capital D: the id of the template send, not a message id. */
   MsgID: string;
-  Status: string;};
+  Status: string;
+};
 
 export type MassSendJobFinishEvent = EventMessage & {
   Event: 'MASSSENDJOBFINISH';
@@ -222,7 +242,8 @@ export type MassSendJobFinishEvent = EventMessage & {
   SentCount: string;
   ErrorCount: string;
   CopyrightCheckResult?: XmlValue;
-  ArticleUrlResult?: XmlValue;};
+  ArticleUrlResult?: XmlValue;
+};
 
 export type PublishJobFinishEvent = EventMessage & {
   Event: 'PUBLISHJOBFINISH';
@@ -232,7 +253,8 @@ export type PublishJobFinishEvent = EventMessage & {
     article_id?: string;
     article_detail?: XmlValue;
     fail_idx?: XmlValue;
-  };};
+  };
+};
 
 export type SubscribeMsgPopupItem = { TemplateId: string; SubscribeStatusString: string; PopupScene: string };
 export type SubscribeMsgChangeItem = { TemplateId: string; SubscribeStatusString: string };
@@ -240,15 +262,18 @@ export type SubscribeMsgSentItem = { TemplateId: string; MsgID: string; ErrorCod
 
 export type SubscribeMsgPopupEvent = EventMessage & {
   Event: 'subscribe_msg_popup_event';
-  SubscribeMsgPopupEvent: { List: SubscribeMsgPopupItem[] };};
+  SubscribeMsgPopupEvent: { List: SubscribeMsgPopupItem[] };
+};
 
 export type SubscribeMsgChangeEvent = EventMessage & {
   Event: 'subscribe_msg_change_event';
-  SubscribeMsgChangeEvent: { List: SubscribeMsgChangeItem[] };};
+  SubscribeMsgChangeEvent: { List: SubscribeMsgChangeItem[] };
+};
 
 export type SubscribeMsgSentEvent = EventMessage & {
   Event: 'subscribe_msg_sent_event';
-  SubscribeMsgSentEvent: { List: SubscribeMsgSentItem[] };};
+  SubscribeMsgSentEvent: { List: SubscribeMsgSentItem[] };
+};
 
 export type VerifyEvent = EventMessage & {
   Event:
@@ -260,17 +285,20 @@ export type VerifyEvent = EventMessage & {
     | 'verify_expired';
   ExpiredTime?: string;
   FailTime?: string;
-  FailReason?: string;};
+  FailReason?: string;
+};
 
 export type UserEnterTempsessionEvent = EventMessage & {
   Event: 'user_enter_tempsession';
-  SessionFrom?: string;};
+  SessionFrom?: string;
+};
 
 export type KfSessionEvent = EventMessage & {
   Event: 'kf_create_session' | 'kf_close_session' | 'kf_switch_session';
   KfAccount?: string;
   FromKfAccount?: string;
-  ToKfAccount?: string;};
+  ToKfAccount?: string;
+};
 
 export type CardEventName =
   | 'card_pass_check'
@@ -291,21 +319,24 @@ export type CardEventName =
 export type CardEvent = EventMessage & {
   Event: CardEventName;
   CardId?: string;
-  UserCardCode?: string;};
+  UserCardCode?: string;
+};
 
 export type PoiCheckNotifyEvent = EventMessage & {
   Event: 'poi_check_notify';
   UniqId: string;
   PoiId: string;
   Result: string;
-  Msg: string;};
+  Msg: string;
+};
 
 export type MerchantOrderEvent = EventMessage & {
   Event: 'merchant_order';
   OrderId: string;
   OrderStatus: string;
   ProductId: string;
-  SkuInfo: string;};
+  SkuInfo: string;
+};
 
 export type WifiConnectedEvent = EventMessage & {
   Event: 'WifiConnected';
@@ -313,14 +344,16 @@ export type WifiConnectedEvent = EventMessage & {
   ExpireTime: string;
   VendorId: string;
   ShopId: string;
-  DeviceNo: string;};
+  DeviceNo: string;
+};
 
 export type Beacon = { Uuid: string; Major: string; Minor: string; Distance: string };
 
 export type ShakearoundUserShakeEvent = EventMessage & {
   Event: 'ShakearoundUserShake';
   ChosenBeacon: Beacon;
-  AroundBeacons?: { AroundBeacon: Beacon[] } | '';};
+  AroundBeacons?: { AroundBeacon: Beacon[] } | '';
+};
 
 export type KnownEvent =
   | SubscribeEvent
@@ -361,7 +394,8 @@ export type KnownMessage =
 
 /** A MsgType or Event that is not in the lists (or an event without Event): kept whole. */
 export type UnknownMessage = BaseMessage & {
-  Event?: string;};
+  Event?: string;
+};
 
 export type WeChatMessage = KnownMessage | UnknownMessage;
 
@@ -375,13 +409,20 @@ export function isEvent(m: WeChatMessage): m is EventMessage & WeChatMessage {
   return m.MsgType === 'event' && typeof m.Event === 'string';
 }
 
-/** Narrows to the interface of one ordinary message type: `if (isMessageOf(m, 'text')) m.Content`. */
-export function isMessageOf<T extends Exclude<MessageType, 'event'>>(m: WeChatMessage, type: T): m is Extract<KnownMessage, { MsgType: T }> {
+// Distributive narrowing: an interface that covers several names (PicEvent covers pic_sysphoto,
+// pic_photo_or_album and pic_weixin) is kept for each of them, with the name pinned.
+type NarrowEvent<K, E extends string> = K extends { Event: infer N } ? (E extends N ? K & { Event: E } : never) : never;
+type NarrowMessage<K, T extends string> = K extends { MsgType: infer N } ? (T extends N ? K & { MsgType: T } : never) : never;
+export type MessageOf<T extends Exclude<MessageType, 'event'>> = NarrowMessage<KnownMessage, T>;
+export type EventOf<E extends EventName> = NarrowEvent<KnownEvent, E>;
+
+/** Narrows to the type of one ordinary message type: `if (isMessageOf(m, 'text')) m.Content`. */
+export function isMessageOf<T extends Exclude<MessageType, 'event'>>(m: WeChatMessage, type: T): m is MessageOf<T> {
   return m.MsgType === type;
 }
 
-/** Narrows to the interface of one listed event: `if (isEventOf(m, 'LOCATION')) m.Latitude`. */
-export function isEventOf<E extends EventName>(m: WeChatMessage, name: E): m is Extract<KnownEvent, { Event: E }> {
+/** Narrows to the type of one listed event: `if (isEventOf(m, 'LOCATION')) m.Latitude`. */
+export function isEventOf<E extends EventName>(m: WeChatMessage, name: E): m is EventOf<E> {
   return m.MsgType === 'event' && m.Event === name;
 }
 
@@ -415,11 +456,12 @@ function sha1Hex(text: string): string {
   return createHash('sha1').update(text, 'utf8').digest('hex');
 }
 
-/** `value` itself when it is short and safe; otherwise a hash (or '_' for each unsafe char in an appid). */
+/** `value` itself when it is short and made of safe characters, otherwise `h` + 20 hex of its sha1. */
 function safeSegment(value: string): string {
   return SAFE_SEGMENT_RE.test(value) ? value : `h${sha1Hex(value).slice(0, 20)}`;
 }
 
+/** Readable in logs: unsafe characters (':' above all) become '_'; an overlong appid is hashed. */
 function safeAppid(appid: string): string {
   const cleaned = appid.replace(/[^A-Za-z0-9_-]/g, '_');
   return cleaned.length > 0 && cleaned.length <= 64 ? cleaned : `h${sha1Hex(appid).slice(0, 20)}`;

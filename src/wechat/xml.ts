@@ -66,7 +66,7 @@ export function parseXml(xml: string): XmlRecord {
   try {
     doc = (hasReferences ? DECODING_PARSER : PLAIN_PARSER).parse(xml) as { xml?: unknown };
   } catch (err) {
-    throw new XmlError('xml_malformed', `XML refused by the parser: ${(err as Error).message}`);
+    throw new XmlError('xml_malformed', `XML refused by the parser: ${String((err as Error).message).slice(0, 200)}`);
   }
   const root = doc.xml;
   if (typeof root === 'string') return root === '' ? {} : { [TEXT_KEY]: root };
@@ -80,7 +80,6 @@ export function parseXml(xml: string): XmlRecord {
 // Well-formedness: elements nest and close, one root named xml, CDATA and comments closed,
 // attributes quoted, no text outside the root, '&' only in allowed references.
 
-const LT = 60; // <
 const GT = 62; // >
 const SLASH = 47; // /
 const BANG = 33; // !
@@ -125,10 +124,8 @@ function isXmlChar(cp: number): boolean {
   return cp === 9 || cp === 10 || cp === 13 || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
 }
 
-/** Validates every '&' in xml[from, to); true when there was at least one reference. */
-function checkReferences(xml: string, from: number, to: number): boolean {
-  let amp = xml.indexOf('&', from);
-  if (amp === -1 || amp >= to) return false;
+/** Validates every reference in xml[amp, to), where `amp` is the index of the first '&'. */
+function checkReferences(xml: string, amp: number, to: number): void {
   while (amp !== -1 && amp < to) {
     REFERENCE_RE.lastIndex = amp;
     const m = REFERENCE_RE.exec(xml);
@@ -143,7 +140,6 @@ function checkReferences(xml: string, from: number, to: number): boolean {
     }
     amp = xml.indexOf('&', amp + ref.length);
   }
-  return true;
 }
 
 function checkBlank(xml: string, from: number, to: number): void {
@@ -159,13 +155,23 @@ function checkDocument(xml: string): boolean {
   let seenRoot = false;
   let references = false;
   let i = xml.charCodeAt(0) === 0xfeff ? 1 : 0; // a byte-order mark is not text
+  // The next '&' at or after i, found once and moved forward (a search per text segment
+  // would rescan the rest of the document each time).
+  let amp = xml.indexOf('&');
 
   while (i < n) {
     const lt = xml.indexOf('<', i);
     const textEnd = lt === -1 ? n : lt;
     if (textEnd > i) {
       if (open.length === 0) checkBlank(xml, i, textEnd);
-      else if (checkReferences(xml, i, textEnd)) references = true;
+      else {
+        if (amp !== -1 && amp < i) amp = xml.indexOf('&', i); // the last one was inside markup
+        if (amp !== -1 && amp < textEnd) {
+          checkReferences(xml, amp, textEnd);
+          references = true;
+          amp = xml.indexOf('&', textEnd);
+        }
+      }
       if (lt === -1) break;
       i = lt;
     }
@@ -235,8 +241,10 @@ function readAttributes(xml: string, i: number, name: string, open: string[]): n
     if (quote !== QUOT && quote !== APOS) malformed(`unquoted attribute in <${name}>`);
     const close = xml.indexOf(quote === QUOT ? '"' : "'", q + 1);
     if (close === -1) malformed(`attribute value not closed in <${name}>`);
-    if (xml.slice(q + 1, close).includes('<')) malformed(`'<' in an attribute of <${name}>`);
-    checkReferences(xml, q + 1, close);
+    const value = xml.slice(q + 1, close);
+    if (value.includes('<')) malformed(`'<' in an attribute of <${name}>`);
+    const amp = value.indexOf('&');
+    if (amp !== -1) checkReferences(value, amp, value.length);
     i = close + 1;
   }
 }

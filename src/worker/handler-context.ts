@@ -7,7 +7,7 @@
 import type { Logger } from '../logger.js';
 import type { WeChatMessage } from '../wechat/messages.js';
 import type { QuotaWindow } from './quota.js';
-import { normalizeReplies, reply as build, isTyping, type Reply, type ReplyInput } from './replies.js';
+import { normalizeReplies, reply as build, isTyping, type MaybeReply, type Reply } from './replies.js';
 
 export interface HandlerContext<M = WeChatMessage> {
   readonly appid: string;
@@ -28,7 +28,7 @@ export interface HandlerContext<M = WeChatMessage> {
   readonly repliesLeft: number;
   readonly quotaWindow: QuotaWindow | null;
   /** Queues replies now (strings are text; long text is split). Resolves once they are in Redis. */
-  reply(...replies: (ReplyInput | readonly ReplyInput[])[]): Promise<void>;
+  reply(...replies: (MaybeReply | readonly MaybeReply[])[]): Promise<void>;
   /** Shows "typing…" to the user (WeChat keeps it up to 15 s, or until the next reply). */
   typing(): Promise<void>;
 }
@@ -90,7 +90,7 @@ export function createHandlerContext<M>({ appid, message, openid, dedupKey, atte
     quotaWindow,
     reply: (...replies) => {
       try {
-        return queue(normalizeReplies(replies.flat() as ReplyInput[]));
+        return queue(normalizeReplies(replies.flat() as MaybeReply[]));
       } catch (err) {
         return Promise.reject(err);
       }

@@ -31,7 +31,8 @@ export interface OutboundResult {
 
 const PENDING = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
-async function postpone(job: Job, token: string | undefined, ms: number): Promise<never> {
+async function postpone(job: Job, token: string | undefined, ms: number, log: Logger, reason: 'order' | 'rate'): Promise<never> {
+  log.debug({ reason, waitMs: ms }, reason === 'rate' ? 'send postponed: appid rate limit' : 'send postponed: previous reply still pending');
   await job.moveToDelayed(Date.now() + ms, token);
   throw new DelayedError();
 }
@@ -49,7 +50,7 @@ export function createOutboundProcessor({ client, quota, limiter, queue, logger 
 
     if (d.index > 0) {
       const previous = await queue.getJobState(outboundJobId(d.inboundId, d.index - 1));
-      if (PENDING.has(previous)) return postpone(job, token, orderDelayMs);
+      if (PENDING.has(previous)) return postpone(job, token, orderDelayMs, log, 'order');
     }
     const typing = reply.msgtype === 'typing';
     try {
@@ -59,7 +60,7 @@ export function createOutboundProcessor({ client, quota, limiter, queue, logger 
       return failJob(job, err);
     }
     const wait = await limiter.acquire(d.appid);
-    if (wait > 0) return postpone(job, token, wait);
+    if (wait > 0) return postpone(job, token, wait, log, 'rate');
 
     const started = performance.now();
     try {

@@ -50,7 +50,9 @@ export type Reply = CustomReply | TypingReply;
 
 /** What a handler may return or pass to ctx.reply: a reply, a plain string (a text reply), or nothing. */
 export type ReplyInput = Reply | string;
-export type HandlerResult = ReplyInput | readonly ReplyInput[] | null | undefined | void;
+/** Empty entries (null, undefined, false, '') are skipped, so `[answer, extra && reply.image(id)]` works. */
+export type MaybeReply = ReplyInput | null | undefined | false;
+export type HandlerResult = MaybeReply | readonly MaybeReply[] | void;
 
 export const CUSTOM_MSGTYPES = [
   'text',
@@ -116,7 +118,7 @@ export function normalizeReplies(result: HandlerResult, { maxTextBytes }: { maxT
   const list: unknown[] = Array.isArray(result) ? result : [result];
   const out: Reply[] = [];
   for (const item of list) {
-    if (item === undefined || item === null) continue;
+    if (item === undefined || item === null || item === false) continue;
     const r = typeof item === 'string' ? reply.text(item) : item;
     if (!isReply(r)) throw new TypeError(`a handler returned ${JSON.stringify(item)?.slice(0, 80)}: return a string, a reply.xxx(...) value or an array of them`);
     if (r.msgtype === 'text') {

@@ -32,22 +32,28 @@ export function splitText(text: string, limitBytes = TEXT_LIMIT_BYTES): string[]
       size += b;
       end += 1;
     }
+    let next = end;
     if (end < gs.length) {
-      const half = start + Math.floor((end - start) / 2);
-      const at = lastBreak(gs, start, end, half);
-      if (at !== -1) end = at + 1; // the break character closes this part; dropped below if it is a newline
+      if (isNewline(gs[end]!)) {
+        next = end + 1; // the part fits up to a line break: break there
+      } else {
+        const at = lastBreak(gs, start, end, start + Math.floor((end - start) / 2));
+        if (at !== -1) next = end = at + 1; // the break character closes this part; dropped below if a newline
+      }
     }
     let part = gs.slice(start, end).join('');
     if (end < gs.length) part = part.replace(/\r?\n$/, '');
     if (part !== '') parts.push(part);
-    start = end;
+    start = next;
   }
   return parts;
 }
 
+const isNewline = (g: string) => g === '\n' || g === '\r\n';
+
 /** Index of the last newline (else space) in gs[from..end) that lies past `min`; -1 if none. */
 function lastBreak(gs: string[], from: number, end: number, min: number): number {
-  for (const isBreak of [(g: string) => g === '\n' || g === '\r\n', (g: string) => g === ' ' || g === '\u3000']) {
+  for (const isBreak of [isNewline, (g: string) => g === ' ' || g === '\u3000']) {
     for (let i = end - 1; i >= Math.max(from, min); i -= 1) if (isBreak(gs[i]!)) return i;
   }
   return -1;

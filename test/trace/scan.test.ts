@@ -32,12 +32,12 @@ describe('scanLogs', () => {
 describe('scanning a large file', () => {
   let dir: string;
   let path: string;
-  const TARGET_MB = 48;
+  const TARGET_MB = 80;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'wxgate-scan-'));
     path = join(dir, 'big.log');
-    // Realistic receive and access lines for many users; one user appears every 10 000 lines.
+    // Realistic access and receive lines for many users; oNEEDLE sends every 10 000th message.
     const out = createWriteStream(path);
     const block: string[] = [];
     let n = 0;
@@ -54,7 +54,7 @@ describe('scanning a large file', () => {
       }
       const chunk = `${block.join('\n')}\n`;
       written += Buffer.byteLength(chunk);
-      if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
     }
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }, 60_000);
@@ -74,11 +74,12 @@ describe('scanning a large file', () => {
     const { timelines, lines } = await traceLogs([fileSource(path)], { openid: 'oNEEDLE' });
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().heapUsed);
-    expect(lines).toBeGreaterThan(200_000);
-    expect(timelines.length).toBeGreaterThan(10);
+    expect(lines).toBeGreaterThan(250_000);
+    expect(timelines.length).toBeGreaterThanOrEqual(14);
     expect(timelines.every((t) => t.identity.openid === 'oNEEDLE' && t.deliveries.length === 1 && t.rows.length === 2)).toBe(true);
-    // The file is ~48 MB; a reader that kept lines would grow by far more than this.
+    // A reader that kept the lines would grow by more than the file; a streaming one by its
+    // young-generation garbage (~20 MB here), whatever the file's size.
     const growthMb = (peak - before) / 1024 / 1024;
-    expect(growthMb).toBeLessThan(32);
+    expect(growthMb).toBeLessThan(TARGET_MB / 2);
   }, 120_000);
 });

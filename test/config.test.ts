@@ -1,0 +1,67 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+
+const base = { WECHAT_APPID: 'wx1234567890', WECHAT_TOKEN: 'abc123' };
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults from the design table', () => {
+    const c = loadConfig(base);
+    expect(c).toMatchObject({ port: 3000, host: '0.0.0.0', redisUrl: 'redis://127.0.0.1:6379', prefix: 'wxgate', apiBase: 'https://api.weixin.qq.com', spoolDir: './data/spool', timestampToleranceS: 300, logLevel: 'info', bodyLimitBytes: 65536, defaultAppid: 'wx1234567890' });
+    expect(c.apps).toEqual([{ appid: 'wx1234567890', token: 'abc123', tokenApi: 'stable' }]);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it.each([
+    [{ ...base, WECHAT_ENCODING_AES_KEY: 'short' }, 'WECHAT_ENCODING_AES_KEY'],
+    [{ ...base, WECHAT_ENCODING_AES_KEY_PREVIOUS: 'x'.repeat(44) }, 'WECHAT_ENCODING_AES_KEY_PREVIOUS'],
+    [{ WECHAT_TOKEN: 'abc123' }, 'WECHAT_APPID'],
+    [{ WECHAT_APPID: 'wx1' }, 'WECHAT_TOKEN'],
+    [{ ...base, WECHAT_TOKEN: 'has space' }, 'WECHAT_TOKEN'],
+    [{ ...base, PORT: 'eighty' }, 'PORT'],
+    [{ ...base, REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ ...base, WXGATE_TIMESTAMP_TOLERANCE_S: '0' }, 'WXGATE_TIMESTAMP_TOLERANCE_S'],
+    [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ...base, WXGATE_PREFIX: 'a:b' }, 'WXGATE_PREFIX'],
+    [{}, 'WECHAT_APPID'],
+  ])('names the bad variable: %j', (env, name) => {
+    const err = failure(env as Record<string, string>);
+    expect(err.code).toBe('config_invalid');
+    expect(err.message).toContain(name);
+  });
+
+  it('reads WXGATE_APPS_FILE and rejects a bad entry by index and field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxgate-config-'));
+    try {
+      const good = join(dir, 'good.json');
+      await writeFile(good, JSON.stringify([{ appid: 'wxA', token: 'tokA', encodingAESKey: 'a'.repeat(43) }, { appid: 'wxB', token: 'tokB', tokenApi: 'classic' }]));
+      const c = loadConfig({ WXGATE_APPS_FILE: good });
+      expect(c.apps.map((a) => a.appid)).toEqual(['wxA', 'wxB']);
+      expect(c.defaultAppid).toBeUndefined();
+      const bad = join(dir, 'bad.json');
+      await writeFile(bad, JSON.stringify([{ appid: 'wxA', token: 'tokA' }, { appid: '', token: 'tokB' }]));
+      expect(failure({ WXGATE_APPS_FILE: bad }).message).toMatch(/WXGATE_APPS_FILE.*entry 1 \(appid\)/);
+      expect(failure({ WXGATE_APPS_FILE: join(dir, 'missing.json') }).message).toContain('WXGATE_APPS_FILE');
+      expect(failure({ WXGATE_APPS_FILE: good, WECHAT_APPID: 'wxA', WECHAT_TOKEN: 'abc' }).message).toContain('wxA');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('commands without an account can start without one', () => {
+    expect(loadConfig({}, { requireApps: false }).apps).toEqual([]);
+  });
+});

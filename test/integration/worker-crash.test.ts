@@ -1,0 +1,105 @@
+// Workers die and stop; messages do not get lost or answered twice. Worker processes are real
+// child processes: kill -9 in the middle of a handler, SIGTERM while a job runs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { inboundId, newOpenid, settled, startHarness, text, waitFor, type Harness } from '../fixtures/worker/harness.js';
+
+interface Child {
+  readonly proc: ChildProcess;
+  readonly lines: Record<string, unknown>[];
+  readonly exited: Promise<number | null>;
+}
+
+function startChild(args: string[], env: Record<string, string>): Child {
+  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  createInterface({ input: proc.stdout! }).on('line', (l) => {
+    try {
+      lines.push(JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      lines.push({ raw: l });
+    }
+  });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  void exited.then((code) => code !== 0 && code !== null && stderr && process.stderr.write(`worker child stderr:\n${stderr}\n`));
+  return { proc, lines, exited };
+}
+
+const childLine = (c: Child, pred: (l: Record<string, unknown>) => boolean, what: string) => waitFor(() => c.lines.find(pred), what, 25_000);
+
+let h: Harness;
+let child: Child | undefined;
+beforeEach(async () => {
+  h = await startHarness({ workers: false });
+});
+afterEach(async () => {
+  if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
+    child.proc.kill('SIGKILL');
+    await child.exited;
+  }
+  child = undefined;
+  await h?.close();
+});
+
+describe('a worker killed mid-handler (kill -9)', () => {
+  it('loses nothing: the job is picked up by another worker and answered once', { timeout: 60_000 }, async () => {
+    // Short locks so that the dead worker's job is free again soon.
+    child = startChild(['--import', 'tsx', 'test/fixtures/worker/run-worker.ts'], { ...h.childEnv, WXT_LOCK_MS: '1500', WXT_STALLED_MS: '500' });
+    await childLine(child, (l) => l.msg === 'test worker ready', 'the child worker');
+    const openid = newOpenid();
+    const msg = text(openid, 'slow:2000');
+    const id = inboundId(msg.MsgId as string);
+    expect((await h.push(msg)).text).toBe('success');
+    await childLine(child, (l) => l.msg === 'slow handler started' && l.dedupKey === id, 'the handler to start in the child');
+
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    expect(await h.inbound.getJobState(id)).toBe('active'); // still locked by the dead worker
+    expect(h.sentTo(openid)).toHaveLength(0);
+
+    await h.startWorkers({ lockDuration: 1500, stalledInterval: 500 });
+    const job = await settled(h.inbound, id, 'the recovered job');
+    expect(await job.getState()).toBe('completed');
+    await settled(h.outbound, `${id}_r0`, 'the reply');
+    expect(h.sentTo(openid).map((s) => s.content)).toEqual(['done 2000']);
+    expect(await h.outbound.getJob(`${id}_r1`)).toBeUndefined();
+    // The second run was here, in another worker.
+    expect(h.t.logs.lines.find((l) => l.msg === 'slow handler started' && l.dedupKey === id)).toBeDefined();
+    expect(h.t.logs.lines.filter((l) => l.layer === 'worker' && l.dedupKey === id && l.outcome === 'handled')).toHaveLength(1);
+  });
+});
+
+describe('wxgate worker on SIGTERM', () => {
+  it('lets the running job finish, starts no new one, exits 0; nothing is lost', { timeout: 60_000 }, async () => {
+    child = startChild(['bin/wxgate.js', 'worker'], h.childEnv);
+    await childLine(child, (l) => l.msg === 'workers running', 'wxgate worker to start');
+    const openid = newOpenid();
+    const first = text(openid, 'slow:2000');
+    const firstId = inboundId(first.MsgId as string);
+    expect((await h.push(first)).text).toBe('success');
+    await childLine(child, (l) => l.msg === 'slow handler started' && l.dedupKey === firstId, 'the handler to start');
+
+    child.proc.kill('SIGTERM');
+    await childLine(child, (l) => l.msg === 'stopping', 'the worker to begin stopping');
+    const second = text(openid, 'after stop', { createTime: Math.floor(Date.now() / 1000) + 1 });
+    const secondId = inboundId(second.MsgId as string);
+    expect((await h.push(second)).text).toBe('success');
+
+    expect(await child.exited).toBe(0);
+    expect(await h.inbound.getJobState(firstId)).toBe('completed');
+    expect(child.lines.find((l) => l.layer === 'worker' && l.dedupKey === firstId)).toMatchObject({ outcome: 'handled' });
+    expect(await h.outbound.getJob(`${firstId}_r0`)).toBeDefined();
+    expect(await h.inbound.getJobState(secondId)).toBe('waiting');
+    expect(child.lines.find((l) => l.dedupKey === secondId)).toBeUndefined();
+
+    // Another worker takes over what is left.
+    await h.startWorkers();
+    await settled(h.inbound, secondId);
+    await settled(h.outbound, `${secondId}_r0`);
+    await settled(h.outbound, `${firstId}_r0`);
+    expect(h.sentTo(openid).map((s) => s.content).sort()).toEqual(['done 2000', 'echo: after stop']);
+  });
+});
