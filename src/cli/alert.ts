@@ -63,7 +63,9 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
   if (!Number.isFinite(slackS) || slackS < 0) return fail(io, `--slack "${v.slack}" is not a number of seconds`);
 
   try {
-    const text = v.alert === undefined || v.alert === '-' ? await readAll(io.stdin) : await readFile(v.alert, 'utf8');
+    const fromStdin = v.alert === undefined || v.alert === '-';
+    if (fromStdin && (io.stdin as { isTTY?: boolean }).isTTY) io.stderr.write('paste the alert, then Ctrl-D:\n');
+    const text = fromStdin ? await readAll(io.stdin) : await readFile(v.alert!, 'utf8');
     const report = await explainAlert(text, positionals.map((f) => fileSource(f)), { slackMs: slackS * 1000 });
     io.stdout.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : renderAlertReport(report));
     return 0;

@@ -64,6 +64,8 @@ export async function run(argv: string[]): Promise<number> {
     { appsecrets: secrets(values.secrets), tokenTtlS: positive('token-ttl', values['token-ttl'], 7200) || 7200, graceS: positive('grace', values.grace, 300), port },
   );
   const server = await mock.listen(port, values.host ?? '127.0.0.1');
+  // Signal handlers first, then the line that tells the world (and tests) we are up.
+  const stopped = runUntilSignal(logger, () => server.close());
   logger.info({ layer: 'mock', url: server.url }, `mock WeChat API at ${server.url} (set WECHAT_API_BASE=${server.url})`);
-  return runUntilSignal(logger, () => server.close());
+  return stopped;
 }

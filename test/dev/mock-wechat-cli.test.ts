@@ -16,7 +16,7 @@ function startCli(args: string[]) {
     createInterface({ input: child.stdout }).on('line', (l) => {
       const line = JSON.parse(l) as Record<string, unknown>;
       lines.push(line);
-      if (typeof line.url === 'string') resolve(line.url);
+      if (typeof line.url === 'string' && String(line.msg).startsWith('mock WeChat API at')) resolve(line.url);
     });
   });
   let stderr = '';
@@ -24,7 +24,7 @@ function startCli(args: string[]) {
   return { child, url, lines, stderr: () => stderr };
 }
 
-describe('wxgate mock-wechat', () => {
+describe('wxgate mock-wechat', { timeout: 60_000 }, () => {
   it('serves the mock, logs its URL, stops cleanly on SIGTERM', async () => {
     const { child, url, lines } = startCli(['--port', '0', '--secrets', 'wx1=s1', '--token-ttl', '60']);
     const base = await url;

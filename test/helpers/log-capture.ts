@@ -1,5 +1,6 @@
 // Collects pino's JSON lines in memory so tests can read the log lines the code wrote.
 import { createLogger, type Logger } from '../../src/logger.js';
+import { checkLine } from './secrets.js';
 
 export interface LogCapture {
   readonly logger: Logger;
@@ -17,6 +18,7 @@ export function captureLogs(level = 'debug'): LogCapture {
     destination: {
       write(chunk: string) {
         raw.push(chunk);
+        checkLine(chunk);
         lines.push(JSON.parse(chunk) as Record<string, unknown>);
       },
     },

@@ -6,11 +6,13 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createReceiver, type Receiver } from '../../src/receiver/create-receiver.js';
 import { captureLogs, type LogCapture } from './log-capture.js';
 import { deleteKeys, REDIS_URL, testPrefix } from './redis-keys.js';
+import { TEST_SECRETS } from './secrets.js';
 
 export const TEST_APP = {
   appid: 'wxtest0000000001',
-  token: 'wxgatetesttoken',
-  encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+  token: TEST_SECRETS.token,
+  encodingAESKey: TEST_SECRETS.encodingAESKey,
+  appsecret: TEST_SECRETS.appsecret,
 } as const;
 
 export interface TestReceiver {

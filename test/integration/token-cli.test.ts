@@ -38,7 +38,7 @@ async function wxgate(...args: string[]): Promise<{ code: number; stdout: string
 }
 
 describe('wxgate token', () => {
-  it('show before any fetch, refresh (forced, under the lock), show again — never the token unless --reveal', async () => {
+  it('show before any fetch, refresh (forced, under the lock), show again — never the token unless --reveal', { timeout: 120_000 }, async () => {
     const empty = await wxgate('show');
     expect(empty.code).toBe(0);
     expect(empty.stdout).toContain(APPID);
@@ -66,12 +66,12 @@ describe('wxgate token', () => {
     expect(revealed.stdout).toContain(token);
   });
 
-  it('refresh --normal uses the stable API without forcing', async () => {
+  it('refresh --normal uses the stable API without forcing', { timeout: 60_000 }, async () => {
     expect((await wxgate('refresh', '--normal')).code).toBe(0);
     expect(h.mock.state.stats().tokenFetches).toMatchObject({ total: 1, forced: 0 });
   });
 
-  it('unknown appid and bad usage fail clearly', async () => {
+  it('unknown appid and bad usage fail clearly', { timeout: 60_000 }, async () => {
     const unknown = await wxgate('show', '--appid', 'wxnobody');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('wxnobody');

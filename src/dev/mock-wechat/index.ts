@@ -119,7 +119,6 @@ export function createMockWeChat(
     const addr = server.address();
     const actual = typeof addr === 'object' && addr ? addr.port : port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
-    logger?.info({ layer: 'mock', url }, 'mock wechat listening');
     return {
       url,
       close: () =>
