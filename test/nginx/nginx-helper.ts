@@ -4,7 +4,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,70 +147,3 @@ export async function waitForFile(path: string, until: (text: string) => boolean
   }
 }
 
-export interface FakeReceiver {
-  port: number;
-  /** pino-style lines, as wxgate's receiver writes them (layer receive, reqId from X-Request-Id). */
-  lines: string[];
-  headers: IncomingMessage['headers'][];
-  close(): Promise<void>;
-}
-
-const tag = (xml: string, name: string): string | undefined =>
-  new RegExp(`<${name}>(?:<!\\[CDATA\\[)?([^<\\]]*)(?:\\]\\]>)?</${name}>`).exec(xml)?.[1];
-
-/**
- * A stand-in for wxgate's receiver: answers `success` and logs one receive line per push
- * with the request id nginx sent. (To be replaced by the real receiver.)
- */
-export async function startFakeReceiver(): Promise<FakeReceiver> {
-  const lines: string[] = [];
-  const headers: IncomingMessage['headers'][] = [];
-  const server: Server = createHttpServer((req, res) => {
-    const started = performance.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      headers.push(req.headers);
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (!url.pathname.startsWith('/wechat')) {
-        res.end('ok');
-        return;
-      }
-      const xml = Buffer.concat(chunks).toString('utf8');
-      const stamp = tag(xml, 'CreateTime');
-      const line: Record<string, unknown> = {
-        level: 30,
-        time: Date.now(),
-        pid: process.pid,
-        layer: 'receive',
-        appid: url.pathname.split('/')[2] ?? 'wxTEST',
-        openid: url.searchParams.get('openid') ?? tag(xml, 'FromUserName'),
-        reqId: req.headers['x-request-id'],
-        stamp: stamp === undefined ? undefined : Number(stamp),
-        msgType: tag(xml, 'MsgType'),
-        msgId: tag(xml, 'MsgId'),
-        dedupKey: tag(xml, 'MsgId'),
-        status: 200,
-        outcome: 'acked',
-        steps: { verify: 0.1, decrypt: 0, parse: 0.1, enqueue: 0.2 },
-        ms: Math.round((performance.now() - started) * 10) / 10,
-        msg: 'push acknowledged',
-      };
-      lines.push(JSON.stringify(line));
-      res.setHeader('Content-Type', 'text/plain');
-      res.end('success');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  return {
-    port,
-    lines,
-    headers,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}

@@ -1,0 +1,126 @@
+// `wxgate probe` and `wxgate simulate` as commands: exit codes, the lines they print, defaults
+// from wxgate's own configuration. run(argv, env) is called in-process with its output captured.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { run as probe } from '../../src/cli/probe.js';
+import { run as simulate } from '../../src/cli/simulate.js';
+import { PROBE_OPENID } from '../../src/dev/simulator/probe.js';
+import type { SimulationSummary } from '../../src/dev/simulator/types.js';
+import { sha1Signature } from '../../src/wechat/signature.js';
+import { parseXml } from '../../src/wechat/xml.js';
+import { closedPort, late, reply, startTinyServer, type Answer, type TinyServer } from './simulator-servers.js';
+
+const ENV = { WECHAT_APPID: 'wxsim00000000001', WECHAT_TOKEN: 'simtoken' };
+const FLAGS = ['--appid', ENV.WECHAT_APPID, '--token', ENV.WECHAT_TOKEN];
+
+const servers: TinyServer[] = [];
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+async function server(answer: Answer): Promise<TinyServer> {
+  const s = await startTinyServer(answer);
+  servers.push(s);
+  return s;
+}
+
+async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+  try {
+    return { code: await fn(), out, err };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe('wxgate probe', () => {
+  it('acknowledged: prints "ok <ms> ms", exits 0; the push is signed, from owxgate-probe, with a fresh MsgId', async () => {
+    const s = await server(reply('success'));
+    const first = await capture(() => probe(['--url', s.url, ...FLAGS], {}));
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/^ok \d+ ms\n$/);
+    await capture(() => probe(['--url', s.url, ...FLAGS], {}));
+    expect(s.seen).toHaveLength(2);
+    const [a, b] = s.seen.map((r) => ({ q: r.query, m: parseXml(r.body) }));
+    expect(a!.q.signature).toBe(sha1Signature([ENV.WECHAT_TOKEN, a!.q.timestamp!, a!.q.nonce!]));
+    expect(a!.m).toMatchObject({ FromUserName: PROBE_OPENID, MsgType: 'text' });
+    expect(a!.m.MsgId).not.toBe(b!.m.MsgId);
+  });
+
+  it("answered 'fail': prints the alert word and the answer, exits 1, one delivery only", async () => {
+    const s = await server(reply('fail'));
+    const r = await capture(() => probe(['--url', s.url, ...FLAGS], {}));
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('fail 回应失败 (HTTP 200 "fail")\n');
+    expect(s.seen).toHaveLength(1);
+  });
+
+  it('too slow: 请求超时, exit 1', async () => {
+    const s = await server(late(10_000));
+    const r = await capture(() => probe(['--url', s.url, ...FLAGS, '--timeout-ms', '1000'], {}));
+    expect(r).toMatchObject({ code: 1, out: 'fail 请求超时 (no answer within 1000 ms)\n' });
+  });
+
+  it('nothing listening: 连接超时, exit 1', async () => {
+    const port = await closedPort();
+    const r = await capture(() => probe(['--url', `http://127.0.0.1:${port}/wechat`, ...FLAGS], {}));
+    expect(r).toMatchObject({ code: 1, out: 'fail 连接超时 (could not connect: ECONNREFUSED)\n' });
+  });
+
+  it('defaults from the config: WECHAT_* and PORT; the AES key switches to safe mode', async () => {
+    const s = await server(reply('success'));
+    const r = await capture(() => probe([], { ...ENV, PORT: String(s.port), WECHAT_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' }));
+    expect(r.code).toBe(0);
+    expect(s.seen[0]!.url.startsWith('/wechat?')).toBe(true);
+    expect(s.seen[0]!.query.encrypt_type).toBe('aes');
+  });
+
+  it('bad usage exits 2: no account, an unknown flag, a bad mode, aes without a key, a bad URL', async () => {
+    for (const [argv, words] of [
+      [[], /no account/],
+      [['--nope', ...FLAGS], /Unknown option/],
+      [['--mode', 'secret', ...FLAGS], /--mode secret/],
+      [['--mode', 'aes', ...FLAGS], /needs --aes-key/],
+      [['--url', 'https://example.com/wechat', ...FLAGS], /http:\/\//],
+    ] as const) {
+      const r = await capture(() => probe([...argv], {}));
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toMatch(words);
+    }
+  });
+});
+
+describe('wxgate simulate', () => {
+  it('--json: the summary; exit 0 when all were acknowledged first time', async () => {
+    const s = await server(reply('success'));
+    const r = await capture(() => simulate(['--url', s.url, ...FLAGS, '--count', '5', '--users', '2', '--kind', 'text,subscribe', '--json'], {}));
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out) as SimulationSummary;
+    expect(summary).toMatchObject({ messages: 5, deliveries: 5, kinds: ['text', 'subscribe'], acknowledged: { first: 5 } });
+  });
+
+  it('the text summary names WeChat alerts; exit 1 when a message needed a retry', async () => {
+    const s = await server(reply('fail'));
+    const r = await capture(() => simulate(['--url', s.url, ...FLAGS, '--count', '2', '--retry-interval-ms', '0'], {}));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('acknowledged first time 0 (0%), after a retry 0, never 2');
+    expect(r.out).toContain('回应失败  6 deliveries, 2 messages');
+    expect(r.out).toMatch(/错误样例: \[OpenID=o\w+\]\[Stamp=\d+\]\[3rdUrl=.*\]\[IP=127\.0\.0\.1\]\[Msg=Text\]\[response_length=4\]\[response_content=fail\]/);
+    expect(s.seen).toHaveLength(6);
+  });
+
+  it('--probe does what wxgate probe does', async () => {
+    const s = await server(reply('success'));
+    const r = await capture(() => simulate(['--probe', '--url', s.url, ...FLAGS], {}));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ok \d+ ms\n$/);
+  });
+
+  it('bad usage exits 2', async () => {
+    for (const argv of [['--kind', 'poke', ...FLAGS], ['--count', '0', ...FLAGS], ['--rate', '-1', ...FLAGS], ['extra', ...FLAGS]]) {
+      expect((await capture(() => simulate(argv, {}))).code, argv.join(' ')).toBe(2);
+    }
+  });
+});
