@@ -1,16 +1,35 @@
 // `npm run bench [-- suite…]`: runs the benchmark suites, writes each one's figures to
 // bench/results/<suite>.json and the summary tables to bench/README.md.
 // Loopback only, bounded in time; ratios measured side by side in one run are what we quote.
+import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { benchE2E, e2eTable } from './e2e.js';
 import { benchReceive } from './receive.js';
+import { benchSlowHandler, slowHandlerTable } from './slow-handler.js';
 
 const RESULTS = join(import.meta.dirname, 'results');
 
 interface Suite {
-  run(): Promise<unknown>;
+  /** In-process suites return their figures; script suites write results/<name>.json themselves. */
+  run?(): Promise<unknown>;
+  script?: string;
   table(result: never): string;
+}
+
+/** A standalone benchmark script (runnable on its own too) whose figures land in results/<name>.json. */
+function runScript(name: string, script: string): unknown {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script)], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`${script} exited with ${r.status}`);
+  return JSON.parse(readFileSync(join(RESULTS, `${name}.json`), 'utf8'));
+}
+
+interface TraceRecord {
+  fileMb: number;
+  lines: number;
+  trace: { seconds: number; mbPerSecond: number; peakHeapMb: number; peakRssMb: number };
+  alertWindow: { seconds: number; mbPerSecond: number; linesKept: number; peakHeapMb: number; peakRssMb: number };
 }
 
 const SUITES: Record<string, Suite> = {
@@ -27,6 +46,20 @@ const SUITES: Record<string, Suite> = {
         ...Object.entries(r.ratios).map(([k, v]) => `| ${k} | ${v} |`),
         '',
         `Constant rate, wxgate plaintext at 2,000 req/s: p50 ${r.constantRate.p50} ms, p99 ${r.constantRate.p99} ms (${r.constantRate.non2xx} non-2xx, ${r.constantRate.errors} errors).`,
+      ].join('\n'),
+  },
+  e2e: { run: () => benchE2E(), table: e2eTable },
+  'slow-handler': { run: () => benchSlowHandler(), table: slowHandlerTable },
+  trace: {
+    script: 'trace.ts',
+    table: (r: TraceRecord) =>
+      [
+        `${r.fileMb} MB of nginx + receive lines (${r.lines} lines).`,
+        '',
+        '| scan | seconds | MB/s | peak heap MB | peak RSS MB |',
+        '|---|---:|---:|---:|---:|',
+        `| wxgate trace --openid (whole file) | ${r.trace.seconds} | ${r.trace.mbPerSecond} | ${r.trace.peakHeapMb} | ${r.trace.peakRssMb} |`,
+        `| alert window (7 min, ${r.alertWindow.linesKept} lines kept) | ${r.alertWindow.seconds} | ${r.alertWindow.mbPerSecond} | ${r.alertWindow.peakHeapMb} | ${r.alertWindow.peakRssMb} |`,
       ].join('\n'),
   },
 };
@@ -52,8 +85,13 @@ for (const name of wanted) {
   }
   console.log(`== ${name}`);
   const at = new Date().toISOString();
-  const result = await suite.run();
   const meta = `Recorded ${at} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version} (results/${name}.json).`;
-  writeFileSync(join(RESULTS, `${name}.json`), JSON.stringify({ at, node: process.version, cpus: cpus().length, result }, null, 2));
+  let result: unknown;
+  if (suite.script) {
+    result = runScript(name, suite.script);
+  } else {
+    result = await suite.run!();
+    writeFileSync(join(RESULTS, `${name}.json`), JSON.stringify({ at, node: process.version, cpus: cpus().length, result }, null, 2));
+  }
   updateReadme(name, suite.table(result as never), meta);
 }

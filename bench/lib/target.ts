@@ -6,9 +6,12 @@ import { openSync, closeSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface RunningTarget {
+  readonly pid: number;
   readonly port: number;
   readonly url: string;
   rssMiB(): number;
+  /** CPU time the target has used so far (user + system), ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -26,12 +29,18 @@ export async function startTarget(script: string, env: Record<string, string>, l
     }),
   ])) as [{ port: number }];
   return {
+    pid: child.pid!,
     port: message.port,
     url: `http://127.0.0.1:${message.port}`,
     rssMiB() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       return Math.round(kb / 102.4) / 10;
+    },
+    cpuMs() {
+      // utime + stime in clock ticks (100 Hz on Linux)
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     async stop() {
       if (child.exitCode === null) {

@@ -5,7 +5,7 @@
 // https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
 import { WxgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { classifyErrcode, isTokenPath, toApiError, WeChatApiError } from './errcodes.js';
+import { classifyErrcode, isTokenPath, toApiError } from './errcodes.js';
 import { errcodeOf, requestJson, type FetchLike } from './http.js';
 import type { TokenKeeper } from './token-keeper.js';
 
@@ -100,5 +100,3 @@ export function createWeChatClient({ tokenKeeper, logger, fetch = globalThis.fet
     sendTemplate: (appid, payload) => call(appid, '/cgi-bin/message/template/send', payload),
   };
 }
-
-export { WeChatApiError };

@@ -109,7 +109,9 @@ export function createTokenKeeper(
   const warnedDay = new Map<string, string>();
   const counters = new Map<string, TokenStats['process']>();
   const quotaWarnAt = Math.max(1, Math.ceil(dailyQuota * quotaWarnRatio));
+  const lastKick = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
 
   const count = (appid: string) => {
     let c = counters.get(appid);
@@ -262,8 +264,11 @@ export function createTokenKeeper(
     }
   }
 
+  /** Refresh-ahead attempts from this process: one at a time per app, and not more often than the tick. */
   function kickRefresh(app: AppConfig): void {
-    if (refreshing.has(app.appid)) return;
+    const now = Date.now();
+    if (stopped || refreshing.has(app.appid) || (lastKick.get(app.appid) ?? 0) > now - refreshTickMs / 2) return;
+    lastKick.set(app.appid, now);
     const p = refreshAhead(app)
       .catch(() => undefined) // already logged by attempt(); the next tick tries again after backoff
       .finally(() => refreshing.delete(app.appid));
@@ -349,6 +354,7 @@ export function createTokenKeeper(
 
   async function start(): Promise<void> {
     if (timer) return;
+    stopped = false;
     timer = setInterval(() => void tick(), refreshTickMs);
     timer.unref();
     await Promise.all(
@@ -369,6 +375,7 @@ export function createTokenKeeper(
   }
 
   async function stop(): Promise<void> {
+    stopped = true;
     if (timer) clearInterval(timer);
     timer = undefined;
     await Promise.allSettled([...refreshing.values(), ...inflight.values()]);

@@ -96,7 +96,7 @@ export function createWorkers(
   for (const w of workers) {
     w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'worker error'));
     // A job whose worker died is run again; the log says so, with the job's keys.
-    w.on('stalled', (jobId) => log.warn({ queue: w.name, jobId }, 'stalled job recovered: it will run again'));
+    w.on('stalled', (jobId) => log.warn({ queue: w.name, jobId, dedupKey: w.name === INBOUND_QUEUE ? jobId : undefined }, 'stalled job recovered: it will run again'));
   }
 
   let started = false;

@@ -58,6 +58,10 @@ export function createHandlerContext<M>({ appid, message, openid, dedupKey, atte
   let index = 0;
   let counted = 0;
   let closed = false;
+  // Adds run one after another: reply n is in Redis before reply n+1, which is what the outbound
+  // side relies on to keep them in order. After a failed add the later ones are not attempted
+  // (the handler fails and its retry queues them again, under the same ids).
+  let tail: Promise<void> = Promise.resolve();
   const pending: Promise<void>[] = [];
 
   function queue(list: Reply[]): Promise<void> {
@@ -66,14 +70,15 @@ export function createHandlerContext<M>({ appid, message, openid, dedupKey, atte
       return Promise.resolve();
     }
     // Indexes are taken now, synchronously, so the order of calls is the order of the ids.
-    const adds = list.map((r) => {
+    for (const r of list) {
       if (!isTyping(r)) counted += 1;
-      return enqueue(r, index++);
-    });
-    const all = Promise.all(adds).then(() => undefined);
-    all.catch(() => undefined); // reported by finish(); an un-awaited ctx.reply is not an unhandled rejection
-    pending.push(all);
-    return all;
+      const i = index++;
+      tail = tail.then(() => enqueue(r, i));
+    }
+    const done = tail;
+    done.catch(() => undefined); // reported by finish(); an un-awaited ctx.reply is not an unhandled rejection
+    pending.push(done);
+    return done;
   }
 
   const ctx: HandlerContext<M> = {

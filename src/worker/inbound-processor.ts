@@ -70,7 +70,7 @@ export function createInboundProcessor({ router, quota, outbound, logger }: Inbo
     if (kind) await quota.open(appid, s.openid, { kind, stampMs: s.stamp * 1000, origin: dedupKey });
     const route = router.route(appid, message);
     if (!route) {
-      workerLog.info({ attempt, waitMs, handlerMs: 0, outcome: 'unhandled', replies: 0 }, 'no handler for this message');
+      workerLog.info({ attempt, waitMs, handlerMs: 0, ms: Date.now() - startedAt, outcome: 'unhandled', replies: 0 }, 'no handler for this message');
       return { route: null, replies: 0 };
     }
 
@@ -96,14 +96,14 @@ export function createInboundProcessor({ router, quota, outbound, logger }: Inbo
     try {
       const returned = await withTimeLimit(() => route.run(message, running.ctx), jobTimeoutMs, controller);
       const replies = await running.finish(returned);
-      workerLog.info({ attempt, waitMs, handlerMs: round(performance.now() - handlerStarted), route: route.name, outcome: 'handled', replies }, 'message handled');
+      workerLog.info({ attempt, waitMs, handlerMs: round(performance.now() - handlerStarted), ms: Date.now() - startedAt, route: route.name, outcome: 'handled', replies }, 'message handled');
       return { route: route.name, replies };
     } catch (err) {
       await running.close();
       const info = describeError(err, attempt);
       const retry = willRetry(job, err);
       workerLog[retry ? 'warn' : 'error'](
-        { attempt, waitMs, handlerMs: round(performance.now() - handlerStarted), route: route.name, outcome: retry ? 'retrying' : 'failed', code: info.code, err: info.message },
+        { attempt, waitMs, handlerMs: round(performance.now() - handlerStarted), ms: Date.now() - startedAt, route: route.name, outcome: retry ? 'retrying' : 'failed', code: info.code, err: info.message },
         retry ? 'handler failed: will retry' : 'handler failed: giving up',
       );
       return failJob(job, err);

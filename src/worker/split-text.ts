@@ -9,10 +9,8 @@ export const TEXT_LIMIT_BYTES = 2048;
 const encoder = new TextEncoder();
 const bytes = (s: string) => encoder.encode(s).length;
 
-let segmenter: Intl.Segmenter | undefined;
 function graphemes(s: string): string[] {
-  segmenter ??= new Intl.Segmenter('und', { granularity: 'grapheme' });
-  return Array.from(segmenter.segment(s), (g) => g.segment);
+  return Array.from(new Intl.Segmenter('und', { granularity: 'grapheme' }).segment(s), (g) => g.segment);
 }
 
 /** Splits `text` into parts of at most `limitBytes` UTF-8 bytes each. Empty text: no parts. */

@@ -1,0 +1,157 @@
+// End to end: the simulator pushes as WeChat does (safe mode, signed and encrypted, 5 s timeout,
+// retries) to wxgate — `wxgate all`, or `serve` + `worker` as two processes — whose workers run
+// the built-in echo handler and reply through custom/send to the mock WeChat API (in this
+// process, so push and reply times are read on one clock). Two figures:
+//   throughput  pushes sent as fast as wxgate acknowledges them; replies recorded per second,
+//               from the first push to the last reply
+//   latency     pushes at a constant 1,000/s; push-to-reply p50/p99 (push sent → reply recorded)
+// Bounded: every phase has a message count and a deadline; the whole suite stays under ~60 s.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createMockWeChat, type MockWeChat } from '../src/dev/mock-wechat/index.js';
+import { percentile } from '../src/dev/simulator/summarize.js';
+import { simulate } from '../src/dev/simulator/simulate.js';
+import type { MessageResult, SimulationSummary } from '../src/dev/simulator/types.js';
+import { startWxgate, type WxgateProcess } from '../src/dev/simulator/wxgate-process.js';
+import { deletePrefix } from './lib/redis-cleanup.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ACCOUNT = { appid: 'wxbenche2e000001', token: 'benchtoken', aesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' };
+const SEND_PATH = '/cgi-bin/message/custom/send';
+
+export type Layout = 'all' | 'serve+worker';
+
+export interface PhaseResult {
+  readonly phase: string;
+  readonly pushes: number;
+  /** Pushes acknowledged on the first delivery. */
+  readonly ackedFirst: number;
+  readonly replies: number;
+  /** Replies recorded per second, first push → last reply. */
+  readonly repliesPerSecond: number;
+  /** Pushes started per second (the simulator's achieved rate). */
+  readonly pushesPerSecond: number;
+  readonly ackP50: number;
+  readonly ackP99: number;
+  readonly replyP50: number;
+  readonly replyP99: number;
+  readonly replyMax: number;
+}
+
+export interface E2EBench {
+  readonly layout: Layout;
+  readonly outboundRate: number;
+  readonly throughput: PhaseResult;
+  readonly latencyAt1000: PhaseResult;
+}
+
+async function startGateway(layout: Layout, env: Record<string, string>, logDir: string): Promise<WxgateProcess[]> {
+  if (layout === 'all') return [await startWxgate({ command: 'all', env, logFile: join(logDir, 'all.log') })];
+  const worker = await startWxgate({ command: 'worker', env, logFile: join(logDir, 'worker.log') });
+  return [await startWxgate({ command: 'serve', env, logFile: join(logDir, 'serve.log') }), worker];
+}
+
+async function phase(
+  name: string,
+  { mock, url, count, rate, drainMs, concurrency }: { mock: MockWeChat; url: string; count: number; rate: number; drainMs: number; concurrency: number },
+): Promise<PhaseResult> {
+  const pushed = new Map<string, MessageResult>();
+  const summary: SimulationSummary = await simulate({
+    ...ACCOUNT,
+    url,
+    mode: 'aes',
+    count,
+    rate,
+    users: 1000,
+    concurrency,
+    maxDurationMs: 30_000,
+    onMessage: (r) => pushed.set(`${r.openid}|你说：${r.content}`, r),
+  });
+  // Wait (bounded) for the replies of every acknowledged push.
+  const replies = new Map<string, number>();
+  const deadline = Date.now() + drainMs;
+  let seen = 0;
+  while (Date.now() < deadline) {
+    const sent = mock.state.sent({ path: SEND_PATH });
+    for (let i = seen; i < sent.length; i += 1) {
+      const body = sent[i]!.body as { touser?: string; text?: { content?: string } };
+      const key = `${body.touser}|${body.text?.content}`;
+      if (pushed.has(key) && !replies.has(key)) replies.set(key, sent[i]!.at);
+    }
+    seen = sent.length;
+    if (replies.size >= summary.acknowledged.first) break;
+    await sleep(50);
+  }
+  const pushes = [...pushed.values()];
+  const firstPush = pushes.reduce((m, p) => Math.min(m, p.sentAt), Infinity);
+  const lastPush = pushes.reduce((m, p) => Math.max(m, p.sentAt), 0);
+  const lastReply = [...replies.values()].reduce((m, at) => Math.max(m, at), 0);
+  const latencies = [...replies].map(([key, at]) => at - pushed.get(key)!.sentAt).sort((a, b) => a - b);
+  const acks = pushes.map((p) => p.deliveries[0]!.ms).sort((a, b) => a - b);
+  const r: PhaseResult = {
+    phase: name,
+    pushes: pushes.length,
+    ackedFirst: summary.acknowledged.first,
+    replies: replies.size,
+    repliesPerSecond: Math.round((replies.size / Math.max(1, lastReply - firstPush)) * 1000),
+    pushesPerSecond: Math.round((pushes.length / Math.max(1, lastPush - firstPush)) * 1000),
+    ackP50: Math.round(percentile(acks, 0.5)),
+    ackP99: Math.round(percentile(acks, 0.99)),
+    replyP50: percentile(latencies, 0.5),
+    replyP99: percentile(latencies, 0.99),
+    replyMax: latencies[latencies.length - 1] ?? 0,
+  };
+  console.log(
+    `${name.padEnd(16)} ${r.pushes} pushes (${r.pushesPerSecond}/s, acked first ${r.ackedFirst}, ack p50 ${r.ackP50} p99 ${r.ackP99} ms) → ${r.replies} replies, ${r.repliesPerSecond}/s end to end; push→reply p50 ${r.replyP50} p99 ${r.replyP99} max ${r.replyMax} ms`,
+  );
+  return r;
+}
+
+export async function benchE2E({ layout = 'all', outboundRate = 5000 }: { layout?: Layout; outboundRate?: number } = {}): Promise<E2EBench> {
+  const prefix = `wxbench-e2e-${randomBytes(4).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'wxgate-bench-e2e-'));
+  const mock = createMockWeChat({}, { appsecrets: 'any' });
+  const mockServer = await mock.listen(0, '127.0.0.1');
+  const env = {
+    REDIS_URL,
+    WXGATE_PREFIX: prefix,
+    WXGATE_SPOOL_DIR: join(dir, 'spool'),
+    WECHAT_APPID: ACCOUNT.appid,
+    WECHAT_APPSECRET: 'bench-secret',
+    WECHAT_TOKEN: ACCOUNT.token,
+    WECHAT_ENCODING_AES_KEY: ACCOUNT.aesKey,
+    WECHAT_API_BASE: mockServer.url,
+    // The per-appid send limit (default 500/s) would be the figure otherwise; WeChat's own is the mock's.
+    WXGATE_OUTBOUND_RATE: String(outboundRate),
+    LOG_LEVEL: 'info',
+  };
+  let procs: WxgateProcess[] = [];
+  try {
+    procs = await startGateway(layout, env, dir);
+    const url = `${procs[0]!.url}/wechat`;
+    await phase('warm-up', { mock, url, count: 1000, rate: 500, drainMs: 5000, concurrency: 50 });
+    const throughput = await phase('throughput', { mock, url, count: 12_000, rate: 0, drainMs: 20_000, concurrency: 64 });
+    const latencyAt1000 = await phase('at 1,000/s', { mock, url, count: 8000, rate: 1000, drainMs: 10_000, concurrency: 200 });
+    return { layout, outboundRate, throughput, latencyAt1000 };
+  } finally {
+    for (const p of procs) await p.stop();
+    await mockServer.close();
+    await deletePrefix(REDIS_URL, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function e2eTable(r: E2EBench): string {
+  return [
+    `wxgate \`${r.layout}\` (safe mode, built-in echo handler, WXGATE_OUTBOUND_RATE=${r.outboundRate}) → mock WeChat API; simulator and mock in the bench process.`,
+    '',
+    '| phase | pushes | pushes/s | acked 1st | ack p50 / p99 ms | replies | replies/s end to end | push→reply p50 / p99 / max ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...[r.throughput, r.latencyAt1000].map(
+      (p) => `| ${p.phase} | ${p.pushes} | ${p.pushesPerSecond} | ${p.ackedFirst} | ${p.ackP50} / ${p.ackP99} | ${p.replies} | ${p.repliesPerSecond} | ${p.replyP50} / ${p.replyP99} / ${p.replyMax} |`,
+    ),
+  ].join('\n');
+}
