@@ -25,6 +25,13 @@ function runScript(name: string, script: string): unknown {
   return JSON.parse(readFileSync(join(RESULTS, `${name}.json`), 'utf8'));
 }
 
+interface TokenStormRecord {
+  settings: { durationS: number; concurrency: number; ttlS: number; processes: number; api: string };
+  sends: { ok: number; perSecond: number; staleAfterRetry: number };
+  mock: { firstAttemptStale: number };
+  tokens: { fetches: number; expiries: number; fetchesPerExpiry: number };
+}
+
 interface TraceRecord {
   fileMb: number;
   lines: number;
@@ -50,6 +57,20 @@ const SUITES: Record<string, Suite> = {
   },
   e2e: { run: () => benchE2E(), table: e2eTable },
   'slow-handler': { run: () => benchSlowHandler(), table: slowHandlerTable },
+  'token-storm': {
+    script: 'token-storm.ts',
+    table: (r: TokenStormRecord) =>
+      [
+        `${r.settings.processes} processes × ${r.settings.concurrency} concurrent senders for ${r.settings.durationS} s; the mock expires tokens every ${r.settings.ttlS} s (${r.settings.api} API).`,
+        '',
+        '| figure | value | target |',
+        '|---|---:|---:|',
+        `| token fetches per expiry | ${r.tokens.fetchesPerExpiry} (${r.tokens.fetches} fetches, ${r.tokens.expiries} expiries) | exactly 1 |`,
+        `| sends failed for a stale token after the one retry | ${r.sends.staleAfterRetry} | 0 |`,
+        `| sends that met a stale token on the first try (then retried) | ${r.mock.firstAttemptStale} | — |`,
+        `| sends delivered | ${r.sends.ok} (${r.sends.perSecond}/s) | — |`,
+      ].join('\n'),
+  },
   trace: {
     script: 'trace.ts',
     table: (r: TraceRecord) =>

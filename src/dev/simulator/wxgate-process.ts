@@ -26,6 +26,8 @@ export interface StartWxgateOptions {
   env: Record<string, string>;
   logFile: string;
   readyTimeoutMs?: number;
+  /** Node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] to profile a benchmark run. */
+  nodeArgs?: readonly string[];
 }
 
 /** A port that was free a moment ago (the OS picked it). */
@@ -38,10 +40,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startWxgate({ command, env, logFile, readyTimeoutMs = 30_000 }: StartWxgateOptions): Promise<WxgateProcess> {
+export async function startWxgate({ command, env, logFile, readyTimeoutMs = 30_000, nodeArgs = [] }: StartWxgateOptions): Promise<WxgateProcess> {
   const port = command === 'worker' ? 0 : await freePort();
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [BIN, command], {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, command], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', fd, fd],
   });
