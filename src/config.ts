@@ -32,6 +32,8 @@ export interface Config {
   readonly timestampToleranceS: number;
   readonly logLevel: string;
   readonly logFile?: string;
+  /** `wxgate worker` serves /healthz and /metrics here when set (the receiver serves its own). */
+  readonly metricsPort?: number;
   readonly bodyLimitBytes: number;
   readonly enqueueTimeoutMs: number;
   readonly worker: {
@@ -195,6 +197,7 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
     timestampToleranceS: int(env, 'WXGATE_TIMESTAMP_TOLERANCE_S', 300, { min: 1, max: 86400 }),
     logLevel,
     logFile: str(env, 'WXGATE_LOG_FILE'),
+    metricsPort: str(env, 'WXGATE_METRICS_PORT') === undefined ? undefined : int(env, 'WXGATE_METRICS_PORT', 0, { min: 1, max: 65535 }),
     bodyLimitBytes: int(env, 'WXGATE_BODY_LIMIT_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     enqueueTimeoutMs: int(env, 'WXGATE_ENQUEUE_TIMEOUT_MS', 1000, { min: 10, max: 4000 }),
     worker: Object.freeze({

@@ -21,8 +21,8 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     handlerSeconds: new Histogram({ name: 'wxgate_handler_seconds', help: 'Handler run time', labelNames: ['outcome'] as const, buckets: HANDLER_BUCKETS, registers }),
     queueWaitSeconds: new Histogram({ name: 'wxgate_queue_wait_seconds', help: 'Time from ack to the worker picking the job up', buckets: HANDLER_BUCKETS, registers }),
     sends: new Counter({ name: 'wxgate_sends_total', help: 'WeChat API calls by path and errcode', labelNames: ['appid', 'path', 'errcode'] as const, registers }),
-    tokenFetches: new Counter({ name: 'wxgate_token_fetches_total', help: 'access_token fetches by appid and result', labelNames: ['appid', 'result'] as const, registers }),
-    tokenFetchesToday: new Gauge({ name: 'wxgate_token_fetches_today', help: 'access_token fetches today (Beijing day), against the daily quota', labelNames: ['appid'] as const, registers }),
+    tokenFetchesToday: new Gauge({ name: 'wxgate_token_fetches_today', help: 'access_token fetches today (Beijing day), all processes', labelNames: ['appid'] as const, registers }),
+    tokenDailyQuota: new Gauge({ name: 'wxgate_token_daily_quota', help: 'access_token fetches allowed per day', labelNames: ['appid'] as const, registers }),
   };
 }
 

@@ -1,8 +1,12 @@
-// `wxgate all` (what `npm start` runs): receiver, workers and the token keeper in one process.
+// `wxgate all` (what `npm start` runs): receiver, workers and the token keeper in one process,
+// with one /metrics for both halves and the internal API when WXGATE_INTERNAL_TOKEN is set.
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import { createMetrics } from '../metrics.js';
 import { createReceiver } from '../receiver/create-receiver.js';
+import { attachWorkerMetrics } from '../worker/worker-metrics.js';
 import { createWorkerRuntime } from '../worker/worker-runtime.js';
+import { internalRouters, tokenCollectors } from './compose.js';
 import { runUntilSignal } from './run-until-signal.js';
 
 export async function run(argv: string[]): Promise<number> {
@@ -12,9 +16,20 @@ export async function run(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, destination: config.logFile });
+  const metrics = createMetrics();
   const runtime = await createWorkerRuntime({ config, logger });
+  attachWorkerMetrics(runtime.workers, metrics);
   await runtime.start();
-  const receiver = createReceiver({ config, logger });
+  const keeper = runtime.tokenKeeper;
+  const receiver = createReceiver(
+    { config, logger },
+    {
+      metrics,
+      metricsQueues: [runtime.workers.outboundQueue],
+      metricsCollectors: tokenCollectors({ config, keeper, metrics }),
+      routers: internalRouters({ config, keeper, client: runtime.client, logger }),
+    },
+  );
   await receiver.listen();
   return runUntilSignal(logger, async () => {
     // Stop taking pushes first, then let the running handlers finish.

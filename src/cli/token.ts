@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../config.js';
 import { WxgateError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { keeperOptions } from '../wechat-api/keeper-options.js';
 import { createTokenKeeper, type TokenKeeper } from '../wechat-api/token-keeper.js';
 
 const USAGE = `usage: wxgate token show [--appid X] [--reveal] [--json]
@@ -78,7 +79,7 @@ function keeperFor(config: Config, redis: Redis): TokenKeeper {
   const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, destination: process.stderr });
   return createTokenKeeper(
     { redis, logger },
-    { apps: config.apps, apiBase: config.apiBase, prefix: config.prefix, ...config.token },
+    keeperOptions(config),
   );
 }
 

@@ -29,10 +29,14 @@ export interface ReceiverExtras {
   routers?: Router[];
   /** Shared with the workers in `wxgate all`, so one /metrics shows both. */
   metrics?: Metrics;
+  /** More queues whose depth /metrics reports (the outbound queue in `wxgate all`). */
+  metricsQueues?: Queue[];
+  /** Figures read at scrape time (token fetches). */
+  metricsCollectors?: (() => Promise<void>)[];
   nowS?: () => number;
 }
 
-export function createReceiver({ config, logger }: { config: Config; logger: Logger }, { routers = [], nowS, metrics = createMetrics() }: ReceiverExtras = {}): Receiver {
+export function createReceiver({ config, logger }: { config: Config; logger: Logger }, { routers = [], nowS, metrics = createMetrics(), metricsQueues = [], metricsCollectors = [] }: ReceiverExtras = {}): Receiver {
   const redis = createRedis(config.redisUrl, 'producer');
   redis.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'redis connection error'));
   const queue = new Queue(INBOUND_QUEUE, { connection: redis, prefix: config.prefix });
@@ -51,7 +55,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       redis,
       logger,
       metrics,
-      routers: [createMetricsRoutes({ metrics, queues: [queue] }, { spoolDir: config.spoolDir }), ...routers],
+      routers: [createMetricsRoutes({ metrics, queues: [queue, ...metricsQueues], collectors: metricsCollectors }, { spoolDir: config.spoolDir }), ...routers],
     },
     { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS },
   );

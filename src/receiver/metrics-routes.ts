@@ -8,11 +8,19 @@ import { withTimeout } from '../with-timeout.js';
 
 const STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'] as const;
 
-export function createMetricsRoutes({ metrics, queues }: { metrics: Metrics; queues: Queue[] }, { spoolDir }: { spoolDir: string }): Router {
+export interface MetricsRoutesDeps {
+  metrics: Metrics;
+  queues: Queue[];
+  /** Figures read at scrape time (token fetches, …); a failing one is skipped, not fatal. */
+  collectors?: (() => Promise<void>)[];
+}
+
+export function createMetricsRoutes({ metrics, queues, collectors = [] }: MetricsRoutesDeps, { spoolDir }: { spoolDir: string }): Router {
   const router = new Router();
   router.get('/metrics', async (ctx) => {
     await Promise.all([
       countSpooled(spoolDir).then((n) => metrics.spoolDepth.set(n), () => undefined),
+      ...collectors.map((collect) => withTimeout(collect(), 500, 'collector').catch(() => undefined)),
       ...queues.map((q) =>
         withTimeout(q.getJobCounts(...STATES), 500, 'job counts').then(
           (counts) => {

@@ -34,12 +34,18 @@ export interface CallOptions {
   query?: Record<string, string>;
   /** Whether the call needs an access_token; default: every path but the token endpoints. */
   auth?: boolean;
+  /**
+   * The caller's `send` logger, bound to the message (appid, openid, stamp, dedupKey, reqId).
+   * The caller then writes the one info line per send with its outcome; the client's own
+   * per-HTTP-call lines go through it at debug (refusals and failures stay at warn).
+   */
+  log?: Logger;
 }
 
 export interface WeChatClient {
   call<T extends WeChatResult = WeChatResult>(appid: string, path: string, body?: unknown, options?: CallOptions): Promise<T>;
-  sendCustom(appid: string, payload: CustomMessage): Promise<WeChatResult>;
-  sendTyping(appid: string, openid: string, command?: TypingCommand): Promise<WeChatResult>;
+  sendCustom(appid: string, payload: CustomMessage, options?: CallOptions): Promise<WeChatResult>;
+  sendTyping(appid: string, openid: string, command?: TypingCommand, options?: CallOptions): Promise<WeChatResult>;
   sendTemplate(appid: string, payload: TemplateMessage): Promise<WeChatResult & { msgid?: number }>;
 }
 
@@ -55,9 +61,10 @@ export interface WeChatClientOptions {
 }
 
 export function createWeChatClient({ tokenKeeper, logger, fetch = globalThis.fetch }: WeChatClientDeps, { apiBase, timeoutMs = 5000 }: WeChatClientOptions): WeChatClient {
-  const log = logger.child({ layer: 'send' });
+  const ownLog = logger.child({ layer: 'send' });
 
-  async function once(appid: string, path: string, body: unknown, method: 'GET' | 'POST', query: Record<string, string>, token: string | undefined, attempt: number) {
+  async function once(appid: string, path: string, body: unknown, method: 'GET' | 'POST', query: Record<string, string>, token: string | undefined, attempt: number, callerLog: Logger | undefined) {
+    const log = callerLog ?? ownLog;
     const params = new URLSearchParams(query);
     if (token !== undefined) params.set('access_token', token);
     const qs = params.toString();
@@ -73,16 +80,16 @@ export function createWeChatClient({ tokenKeeper, logger, fetch = globalThis.fet
     }
     const errcode = errcodeOf(json);
     const line = { appid, openid, path, errcode, ms: ms(), attempt };
-    if (errcode === 0) log.info(line, 'wechat api call');
+    if (errcode === 0) log[callerLog ? 'debug' : 'info'](line, 'wechat api call');
     else log.warn({ ...line, errmsg: json.errmsg }, 'wechat api call refused');
     return { json, errcode };
   }
 
-  async function call<T extends WeChatResult = WeChatResult>(appid: string, path: string, body?: unknown, { method = body === undefined ? 'GET' : 'POST', query = {}, auth = !isTokenPath(path) }: CallOptions = {}): Promise<T> {
+  async function call<T extends WeChatResult = WeChatResult>(appid: string, path: string, body?: unknown, { method = body === undefined ? 'GET' : 'POST', query = {}, auth = !isTokenPath(path), log }: CallOptions = {}): Promise<T> {
     if (auth && !tokenKeeper) throw new WxgateError('token_keeper_missing', `${path} needs an access_token but this client has no token keeper`);
     let token = auth ? (await tokenKeeper!.get(appid)).token : undefined;
     for (let attempt = 1; ; attempt++) {
-      const { json, errcode } = await once(appid, path, body, method, query, token, attempt);
+      const { json, errcode } = await once(appid, path, body, method, query, token, attempt, log);
       if (errcode === 0) return json as T;
       const err = toApiError(errcode, String(json.errmsg ?? ''), path);
       if (auth && attempt === 1 && classifyErrcode(errcode, { path }) === 'token_stale') {
@@ -95,8 +102,8 @@ export function createWeChatClient({ tokenKeeper, logger, fetch = globalThis.fet
 
   return {
     call,
-    sendCustom: (appid, payload) => call(appid, '/cgi-bin/message/custom/send', payload),
-    sendTyping: (appid, openid, command = 'Typing') => call(appid, '/cgi-bin/message/custom/typing', { touser: openid, command }),
+    sendCustom: (appid, payload, options) => call(appid, '/cgi-bin/message/custom/send', payload, options),
+    sendTyping: (appid, openid, command = 'Typing', options) => call(appid, '/cgi-bin/message/custom/typing', { touser: openid, command }, options),
     sendTemplate: (appid, payload) => call(appid, '/cgi-bin/message/template/send', payload),
   };
 }

@@ -64,8 +64,8 @@ export function createOutboundProcessor({ client, quota, limiter, queue, logger 
 
     const started = performance.now();
     try {
-      if (reply.msgtype === 'typing') await client.sendTyping(d.appid, d.openid, reply.command);
-      else await client.sendCustom(d.appid, { touser: d.openid, ...reply });
+      if (reply.msgtype === 'typing') await client.sendTyping(d.appid, d.openid, reply.command, { log });
+      else await client.sendCustom(d.appid, { touser: d.openid, ...reply }, { log });
     } catch (err) {
       const info = describeError(err, attempt);
       const retry = willRetry(job, err);

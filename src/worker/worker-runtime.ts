@@ -4,13 +4,15 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createRedis } from '../redis.js';
 import { loadHandlers } from '../handlers/load-handlers.js';
-import { createWeChatClient } from '../wechat-api/client.js';
+import { createWeChatClient, type WeChatClient } from '../wechat-api/client.js';
+import { keeperOptions } from '../wechat-api/keeper-options.js';
 import { createTokenKeeper, type TokenKeeper } from '../wechat-api/token-keeper.js';
 import { createWorkers, type Workers, type WorkersOptions } from './create-workers.js';
 
 export interface WorkerRuntime {
   readonly workers: Workers;
   readonly tokenKeeper: TokenKeeper;
+  readonly client: WeChatClient;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -21,7 +23,7 @@ export async function createWorkerRuntime({ config, logger }: { config: Config; 
   redis.on('error', (err) => logger.debug({ layer: 'token', err: err.message }, 'redis connection error'));
   const tokenKeeper = createTokenKeeper(
     { redis, logger },
-    { apps: config.apps, apiBase: config.apiBase, prefix: config.prefix, refreshAheadS: config.token.refreshAheadS, dailyQuota: config.token.dailyQuota, quotaWarnRatio: config.token.quotaWarnRatio },
+    keeperOptions(config),
   );
   const client = createWeChatClient({ tokenKeeper, logger }, { apiBase: config.apiBase });
   const workers = createWorkers({ config, logger, handlers, client }, options);
@@ -29,6 +31,7 @@ export async function createWorkerRuntime({ config, logger }: { config: Config; 
   return {
     workers,
     tokenKeeper,
+    client,
     async start() {
       await tokenKeeper.start();
       await workers.start();

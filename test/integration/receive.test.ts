@@ -151,6 +151,17 @@ describe('rejections: a 4xx and no job', () => {
   });
 });
 
+describe('metrics', () => {
+  it('counts acknowledged and rejected pushes by reason, with per-step timings', async () => {
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    expect(text).toMatch(new RegExp(`wxgate_pushes_total\\{appid="${TEST_APP.appid}",outcome="acked",reason=""\\} [1-9]`));
+    expect(text).toMatch(new RegExp(`wxgate_pushes_total\\{appid="${TEST_APP.appid}",outcome="rejected",reason="signature_mismatch"\\} [1-9]`));
+    expect(text).toMatch(/wxgate_pushes_total\{appid="wxnosuchaccount",outcome="rejected",reason="unknown_app"\} 1/);
+    expect(text).toMatch(/wxgate_receive_step_seconds_count\{step="decrypt"\} [1-9]/);
+    expect(text).toMatch(/wxgate_queue_jobs\{queue="inbound",state="waiting"\} [1-9]/);
+  });
+});
+
 describe('health', () => {
   it('/healthz and /readyz', async () => {
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);

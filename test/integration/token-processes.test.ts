@@ -53,16 +53,17 @@ describe('token keeper across processes', () => {
     expect(h.mock.state.stats().tokenFetches.total).toBe(2);
   });
 
-  it('an expiry under load: exactly one fetch, no send lost to a stale token', { timeout: 90_000 }, async () => {
+  it('an expiry under load: exactly one fetch, no send lost to a stale token', { timeout: 150_000 }, async () => {
     h = await startHarness({}, 'proc');
     const cfg = { action: 'send' as const, n: 20, durationMs: 60_000 };
     const a = child(cfg);
     const b = child(cfg);
     const done = runTogether(a, b);
-    await until(() => h.mock.state.stats().sends.total > 200, 30_000, 'sends under way');
+    // Generous bounds: the whole suite runs in parallel on 2 shared cores.
+    await until(() => h.mock.state.stats().sends.total > 50, 60_000, 'sends under way');
     expect(h.mock.state.expire(APPID)).toBe(1);
     const sendsAtExpiry = h.mock.state.stats().sends.total;
-    await until(() => h.mock.state.stats().sends.total > sendsAtExpiry + 200, 30_000, 'sends after the expiry');
+    await until(() => h.mock.state.stats().sends.total > sendsAtExpiry + 50, 60_000, 'sends after the expiry');
     a.stop();
     b.stop();
     const [ra, rb] = await done;

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPush } from '../../src/dev/pushes.js';
 import { TEST_APP } from '../helpers/receiver.js';
+import { checkLine, TEST_SECRETS } from '../helpers/secrets.js';
 import { inboundId, newOpenid, settled, startHarness, text, waitFor, type Harness } from '../fixtures/worker/harness.js';
 
 let h: Harness;
@@ -18,9 +19,13 @@ afterAll(async () => {
 
 describe('wxgate all', () => {
   it('answers a push with success and the user with the handler\'s reply; exits 0 on SIGTERM', { timeout: 60_000 }, async () => {
-    const proc = spawn(process.execPath, ['bin/wxgate.js', 'all'], { env: { ...process.env, ...h.childEnv, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const env = { ...process.env, ...h.childEnv, PORT: '0', HOST: '127.0.0.1', WXGATE_INTERNAL_TOKEN: TEST_SECRETS.internalToken };
+    const proc = spawn(process.execPath, ['bin/wxgate.js', 'all'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: Record<string, unknown>[] = [];
-    createInterface({ input: proc.stdout! }).on('line', (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
+    createInterface({ input: proc.stdout! }).on('line', (l) => {
+      checkLine(l); // the child's log lines go through the secrets guard too
+      lines.push(JSON.parse(l) as Record<string, unknown>);
+    });
     const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
     try {
       const listening = await waitFor(() => lines.find((l) => l.msg === 'receiver listening'), 'the receiver to listen', 25_000);
@@ -32,6 +37,27 @@ describe('wxgate all', () => {
       expect(await res.text()).toBe('success');
       await settled(h.outbound, `${inboundId(msg.MsgId as string)}_r0`);
       expect(h.sentTo(openid).map((s) => s.content)).toEqual(['echo: hello all']);
+
+      // One /metrics for both halves, moving after the traffic (issue 5).
+      const metrics = await (await fetch(`${listening.url as string}/metrics`)).text();
+      expect(metrics).toMatch(new RegExp(`wxgate_pushes_total\\{appid="${TEST_APP.appid}",outcome="acked",reason=""\\} 1`));
+      expect(metrics).toMatch(/wxgate_jobs_total\{queue="inbound",outcome="done"\} 1/);
+      expect(metrics).toMatch(/wxgate_jobs_total\{queue="outbound",outcome="done"\} 1/);
+      expect(metrics).toMatch(new RegExp(`wxgate_sends_total\\{appid="${TEST_APP.appid}",path="custom",errcode="0"\\} 1`));
+      expect(metrics).toMatch(/wxgate_ack_seconds_count\{mode="aes"\} 1/);
+      expect(metrics).toMatch(/wxgate_handler_seconds_count\{outcome="ok"\} 1/);
+      expect(metrics).toMatch(/wxgate_queue_jobs\{queue="outbound",state="completed"\} 1/);
+      expect(metrics).toMatch(new RegExp(`wxgate_token_fetches_today\\{appid="${TEST_APP.appid}"\\} 1`));
+      expect(metrics).toMatch(/wxgate_spool_depth 0/);
+      expect(metrics).toMatch(/wxgate_process_resident_memory_bytes/);
+
+      // The internal API is on, behind the bearer token.
+      const tokenUrl = `${listening.url as string}/internal/v1/apps/${TEST_APP.appid}/access-token`;
+      expect((await fetch(tokenUrl)).status).toBe(401);
+      const token = await fetch(tokenUrl, { headers: { authorization: `Bearer ${TEST_SECRETS.internalToken}` } });
+      expect(token.status).toBe(200);
+      expect(await token.json()).toMatchObject({ access_token: expect.any(String), expires_at: expect.any(Number) });
+
       proc.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {

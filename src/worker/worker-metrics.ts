@@ -1,0 +1,39 @@
+// Job outcomes, handler time, queue wait and sends by errcode, read from BullMQ's worker events
+// so the processors stay free of metrics code.
+import type { Job, Worker } from 'bullmq';
+import type { Metrics } from '../metrics.js';
+import type { Workers } from './create-workers.js';
+
+function errcodeOf(err: unknown): string {
+  const code = (err as { errcode?: unknown } | undefined)?.errcode;
+  return typeof code === 'number' ? String(code) : 'none';
+}
+
+function attach(worker: Worker, metrics: Metrics, onDone: (job: Job, err?: Error) => void): void {
+  worker.on('completed', (job) => {
+    metrics.jobs.inc({ queue: worker.name, outcome: 'done' });
+    onDone(job);
+  });
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+    metrics.jobs.inc({ queue: worker.name, outcome: final ? 'failed' : 'retry' });
+    onDone(job, err);
+  });
+}
+
+export function attachWorkerMetrics(workers: Workers, metrics: Metrics): void {
+  if (workers.inbound) {
+    attach(workers.inbound, metrics, (job, err) => {
+      if (job.processedOn && job.finishedOn) metrics.handlerSeconds.observe({ outcome: err ? 'error' : 'ok' }, (job.finishedOn - job.processedOn) / 1000);
+      const receivedAt = (job.data as { receivedAt?: number }).receivedAt;
+      if (job.processedOn && receivedAt && job.attemptsMade <= 1) metrics.queueWaitSeconds.observe(Math.max(0, job.processedOn - receivedAt) / 1000);
+    });
+  }
+  if (workers.outbound) {
+    attach(workers.outbound, metrics, (job, err) => {
+      const appid = (job.data as { appid?: string }).appid ?? '';
+      metrics.sends.inc({ appid, path: 'custom', errcode: err ? errcodeOf(err) : '0' });
+    });
+  }
+}
