@@ -9,7 +9,7 @@
 // Default layout serve + worker: two processes spread over the two cores, as in production.
 // Bounded: every phase has a message count and a deadline; the whole suite stays under ~60 s.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +18,7 @@ import { percentile } from '../src/dev/simulator/summarize.js';
 import { simulate } from '../src/dev/simulator/simulate.js';
 import type { MessageResult, SimulationSummary } from '../src/dev/simulator/types.js';
 import { startWxgate, type WxgateProcess } from '../src/dev/simulator/wxgate-process.js';
+import { Redis } from 'ioredis';
 import { deletePrefix } from './lib/redis-cleanup.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -41,6 +42,8 @@ export interface PhaseResult {
   readonly replyP50: number;
   readonly replyP99: number;
   readonly replyMax: number;
+  /** CPU milliseconds per reply, per process (where the CPU went: 2 cores are shared by all). */
+  readonly cpuMsPerReply: Record<string, number>;
 }
 
 export interface E2EBench {
@@ -57,10 +60,33 @@ async function startGateway(layout: Layout, env: Record<string, string>, logDir:
   return [await startWxgate({ command: 'serve', env, logFile: join(logDir, 'serve.log') }), worker];
 }
 
+/** CPU seconds used so far by each process in the run: wxgate's, Redis (when local) and this one. */
+type CpuMeters = Record<string, () => number>;
+
+function procCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+}
+
+async function cpuMeters(procs: { name: string; pid: number }[]): Promise<CpuMeters> {
+  const ownCpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const meters: CpuMeters = { 'bench (simulator + mock)': ownCpu };
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+  redis.disconnect();
+  const all = [...procs, { name: 'redis', pid: redisPid }].filter((p) => p.pid > 0 && existsSync(`/proc/${p.pid}/stat`));
+  for (const p of all) meters[p.name] = () => procCpuSeconds(p.pid);
+  return meters;
+}
+
 async function phase(
   name: string,
-  { mock, url, count, rate, maxMs, drainMs, concurrency }: { mock: MockWeChat; url: string; count: number; rate: number; maxMs: number; drainMs: number; concurrency: number },
+  { mock, url, count, rate, maxMs, drainMs, concurrency, meters }: { mock: MockWeChat; url: string; count: number; rate: number; maxMs: number; drainMs: number; concurrency: number; meters: CpuMeters },
 ): Promise<PhaseResult> {
+  const cpuBefore = Object.fromEntries(Object.entries(meters).map(([k, read]) => [k, read()]));
   const pushed = new Map<string, MessageResult>();
   const summary: SimulationSummary = await simulate({
     ...ACCOUNT,
@@ -88,6 +114,7 @@ async function phase(
     if (replies.size >= summary.acknowledged.first) break;
     await sleep(50);
   }
+  const cpuMsPerReply = Object.fromEntries(Object.entries(meters).map(([k, read]) => [k, Math.round(((read() - cpuBefore[k]!) * 1000 * 100) / Math.max(1, replies.size)) / 100]));
   const pushes = [...pushed.values()];
   const firstPush = pushes.reduce((m, p) => Math.min(m, p.sentAt), Infinity);
   const lastPush = pushes.reduce((m, p) => Math.max(m, p.sentAt), 0);
@@ -106,9 +133,10 @@ async function phase(
     replyP50: percentile(latencies, 0.5),
     replyP99: percentile(latencies, 0.99),
     replyMax: latencies[latencies.length - 1] ?? 0,
+    cpuMsPerReply,
   };
   console.log(
-    `${name.padEnd(16)} ${r.pushes} pushes (${r.pushesPerSecond}/s, acked first ${r.ackedFirst}, ack p50 ${r.ackP50} p99 ${r.ackP99} ms) → ${r.replies} replies, ${r.repliesPerSecond}/s end to end; push→reply p50 ${r.replyP50} p99 ${r.replyP99} max ${r.replyMax} ms`,
+    `${name.padEnd(16)} ${r.pushes} pushes (${r.pushesPerSecond}/s, acked first ${r.ackedFirst}, ack p50 ${r.ackP50} p99 ${r.ackP99} ms) → ${r.replies} replies, ${r.repliesPerSecond}/s end to end; push→reply p50 ${r.replyP50} p99 ${r.replyP99} max ${r.replyMax} ms; CPU ms per reply ${JSON.stringify(r.cpuMsPerReply)}`,
   );
   return r;
 }
@@ -135,11 +163,13 @@ export async function benchE2E({ layout = 'serve+worker', outboundRate = 5000 }:
   try {
     procs = await startGateway(layout, env, dir);
     const url = `${procs[0]!.url}/wechat`;
-    await phase('warm-up', { mock, url, count: 600, rate: 300, maxMs: 3000, drainMs: 5000, concurrency: 50 });
-    const throughput = await phase('as fast as acked', { mock, url, count: 20_000, rate: 0, maxMs: 5000, drainMs: 15_000, concurrency: 64 });
-    const latencyAt1000 = await phase('at 1,000/s', { mock, url, count: 4000, rate: 1000, maxMs: 4000, drainMs: 12_000, concurrency: 2000 });
+    const names = layout === 'all' ? ['wxgate all'] : ['wxgate serve', 'wxgate worker'];
+    const meters = await cpuMeters(procs.map((p, i) => ({ name: names[i]!, pid: p.child.pid ?? 0 })));
+    await phase('warm-up', { mock, url, count: 600, rate: 300, maxMs: 3000, drainMs: 5000, concurrency: 50, meters });
+    const throughput = await phase('as fast as acked', { mock, url, count: 20_000, rate: 0, maxMs: 5000, drainMs: 15_000, concurrency: 64, meters });
+    const latencyAt1000 = await phase('at 1,000/s', { mock, url, count: 4000, rate: 1000, maxMs: 4000, drainMs: 12_000, concurrency: 2000, meters });
     const half = Math.max(25, Math.round(throughput.repliesPerSecond / 2));
-    const latencyAtHalf = await phase(`at ${half}/s`, { mock, url, count: half * 6, rate: half, maxMs: 6000, drainMs: 6000, concurrency: 200 });
+    const latencyAtHalf = await phase(`at ${half}/s`, { mock, url, count: half * 6, rate: half, maxMs: 6000, drainMs: 6000, concurrency: 200, meters });
     return { layout, outboundRate, throughput, latencyAt1000, latencyAtHalf };
   } finally {
     for (const p of procs) await p.stop();
@@ -158,5 +188,11 @@ export function e2eTable(r: E2EBench): string {
     ...[r.throughput, r.latencyAt1000, r.latencyAtHalf].map(
       (p) => `| ${p.phase} | ${p.pushes} | ${p.pushesPerSecond} | ${p.ackedFirst} | ${p.ackP50} / ${p.ackP99} | ${p.replies} | ${p.repliesPerSecond} | ${p.replyP50} / ${p.replyP99} / ${p.replyMax} |`,
     ),
+    '',
+    'CPU per message, as fast as acked (what bounds the end-to-end rate on these two shared cores):',
+    '',
+    '| process | CPU ms per reply |',
+    '|---|---:|',
+    ...Object.entries(r.throughput.cpuMsPerReply).map(([name, ms]) => `| ${name} | ${ms} |`),
   ].join('\n');
 }
