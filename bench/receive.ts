@@ -16,6 +16,8 @@ const ACCOUNT = { appid: 'wxbench000000001', token: 'benchtoken', encodingAESKey
 export interface TargetResult extends LoadResult {
   readonly target: string;
   readonly rssMiB: number;
+  /** The target's own CPU time per answered request (user + system): steadier than req/s on a shared machine. */
+  readonly cpuUsPerReq: number;
 }
 
 let seq = 0;
@@ -63,8 +65,11 @@ async function measure(spec: TargetSpec, logDir: string, load: { durationS: numb
   const target = await startTarget(spec.script, spec.env(prefix, spoolDir), join(logDir, `${spec.script}-${spec.mode}.log`));
   try {
     await runLoad(target.url, pool(2000, spec.mode, spec.path), { durationS: 2 }); // warm-up (JIT, connections)
-    const result = await runLoad(target.url, pool(load.poolSize, spec.mode, spec.path), { durationS: load.durationS, overallRate: load.overallRate });
-    return { target: spec.name, ...result, rssMiB: target.rssMiB() };
+    const requests = pool(load.poolSize, spec.mode, spec.path);
+    const cpuBefore = target.cpuMs();
+    const result = await runLoad(target.url, requests, { durationS: load.durationS, overallRate: load.overallRate });
+    const cpuUsPerReq = Math.round(((target.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests));
+    return { target: spec.name, ...result, rssMiB: target.rssMiB(), cpuUsPerReq };
   } finally {
     await target.stop();
     await deletePrefix(REDIS_URL, prefix);
@@ -75,7 +80,7 @@ async function measure(spec: TargetSpec, logDir: string, load: { durationS: numb
 export interface ReceiveBench {
   readonly throughput: TargetResult[];
   readonly constantRate: TargetResult;
-  readonly ratios: Record<string, number>;
+  readonly ratios: Record<string, { rps: number; cpu: number }>;
 }
 
 export async function benchReceive({ durationS = 10 }: { durationS?: number } = {}): Promise<ReceiveBench> {
@@ -85,17 +90,19 @@ export async function benchReceive({ durationS = 10 }: { durationS?: number } = 
   for (const spec of TARGETS) {
     const r = await measure(spec, logDir, { durationS, poolSize: 150_000 });
     throughput.push(r);
-    console.log(`${r.target.padEnd(28)} ${String(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  rss ${r.rssMiB} MiB  non-2xx ${r.non2xx}  errors ${r.errors}`);
+    console.log(`${r.target.padEnd(28)} ${String(r.rps).padStart(7)} req/s  ${String(r.cpuUsPerReq).padStart(5)} µs CPU/req  p50 ${r.p50} ms  p99 ${r.p99} ms  rss ${r.rssMiB} MiB  non-2xx ${r.non2xx}  errors ${r.errors}`);
   }
   const constantRate = await measure(TARGETS[3]!, logDir, { durationS, overallRate: 2000, poolSize: 2000 * durationS + 1000 });
   console.log(`wxgate plaintext @2000 req/s  p50 ${constantRate.p50} ms  p99 ${constantRate.p99} ms`);
-  const rps = (name: string) => throughput.find((t) => t.target === name)!.rps;
-  const ratio = (a: string, b: string) => Math.round((rps(a) / rps(b)) * 100) / 100;
+  const of = (name: string) => throughput.find((t) => t.target === name)!;
+  const round = (x: number) => Math.round(x * 100) / 100;
+  // Throughput ratio (req/s) and the same ratio from CPU per request (inverse), side by side.
+  const ratio = (a: string, b: string) => ({ rps: round(of(a).rps / of(b).rps), cpu: round(of(b).cpuUsPerReq / of(a).cpuUsPerReq) });
   const ratios = {
-    'wxgate plaintext / co-wechat + BullMQ add': ratio('wxgate plaintext', 'co-wechat + BullMQ add'),
-    'wxgate plaintext / co-wechat (empty handler)': ratio('wxgate plaintext', 'co-wechat (empty handler)'),
-    'wxgate plaintext / bare node:http': ratio('wxgate plaintext', 'bare node:http'),
-    'wxgate safe mode / wxgate plaintext': ratio('wxgate safe mode', 'wxgate plaintext'),
+    'wxgate plaintext / co-wechat + BullMQ add (target ≥ 1.2)': ratio('wxgate plaintext', 'co-wechat + BullMQ add'),
+    'wxgate plaintext / co-wechat (empty handler) (target ≥ 0.85)': ratio('wxgate plaintext', 'co-wechat (empty handler)'),
+    'wxgate plaintext / bare node:http (target ≥ 0.28)': ratio('wxgate plaintext', 'bare node:http'),
+    'wxgate safe mode / wxgate plaintext (target ≥ 0.9)': ratio('wxgate safe mode', 'wxgate plaintext'),
   };
   rmSync(logDir, { recursive: true, force: true });
   return { throughput, constantRate, ratios };

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { DecryptError } from '../errors.js';
 import { verifySignature } from '../wechat/signature.js';
-import { parseXml, type XmlValue } from '../wechat/xml.js';
+import { parseXml, readEncryptField } from '../wechat/xml.js';
 import { dedupKey, toMessage, type WeChatMessage } from '../wechat/messages.js';
 import type { RegisteredApp } from './app-registry.js';
 
@@ -26,10 +26,6 @@ export interface ReadPushOptions {
 
 const ms = (from: number) => Math.round((performance.now() - from) * 1000) / 1000;
 
-function text(value: XmlValue | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
 export function readPush(app: RegisteredApp, query: PushQuery, body: string, options: ReadPushOptions = {}): ReadPush {
   const { token, appid } = app.config;
   const { timestamp, nonce } = query;
@@ -41,8 +37,7 @@ export function readPush(app: RegisteredApp, query: PushQuery, body: string, opt
     const message = toMessage(parseXml(body));
     return { mode: 'plain', message, dedupKey: dedupKey(appid, message), steps: { verify, parse: ms(t) } };
   }
-  const envelope = parseXml(body);
-  const encrypt = text(envelope.Encrypt);
+  const encrypt = readEncryptField(body);
   if (!encrypt) throw new DecryptError('encrypt_missing', 'encrypt_type=aes but the body has no Encrypt element');
   verifySignature({ token, timestamp, nonce, signature: query.msg_signature, encrypt }, options);
   const verify = ms(t);

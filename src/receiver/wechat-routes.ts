@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import { WxgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { createReceiveMetrics, type ReceiveMetrics } from './receive-metrics.js';
 import { verifySignature } from '../wechat/signature.js';
 import { messageSummary } from '../wechat/messages.js';
 import type { AppRegistry } from './app-registry.js';
@@ -30,9 +31,9 @@ export interface WechatRoutesDeps {
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-function reject(ctx: Context, log: Logger, fields: Record<string, unknown>, err: unknown, started: number, metrics?: Metrics): void {
+function reject(ctx: Context, log: Logger, fields: Record<string, unknown>, err: unknown, started: number, metrics?: ReceiveMetrics): void {
   if (!(err instanceof WxgateError)) throw err;
-  metrics?.pushes.inc({ appid: String(fields.appid ?? ''), outcome: 'rejected', reason: err.code });
+  metrics?.rejected(String(fields.appid ?? ''), err.code);
   ctx.status = err.status;
   ctx.type = 'text/plain';
   ctx.body = err.expose ? err.message : err.code;
@@ -42,15 +43,10 @@ function reject(ctx: Context, log: Logger, fields: Record<string, unknown>, err:
   log[level]({ ...fields, status: err.status, outcome: 'rejected', reason: err.code, ms: round(performance.now() - started) }, 'push rejected');
 }
 
-function observe(metrics: Metrics, appid: string, mode: string, outcome: string, steps: Record<string, number | undefined>, totalMs: number): void {
-  metrics.pushes.inc({ appid, outcome, reason: '' });
-  metrics.ackSeconds.observe({ mode }, totalMs / 1000);
-  for (const step in steps) metrics.stepSeconds.observe({ step }, (steps[step] ?? 0) / 1000);
-}
-
-export function createWechatRoutes({ registry, store, logger, metrics }: WechatRoutesDeps, { bodyLimitBytes = 64 * 1024, toleranceS = 300, nowS = () => Math.floor(Date.now() / 1000) }: WechatRoutesOptions = {}): Router {
+export function createWechatRoutes({ registry, store, logger, metrics: allMetrics }: WechatRoutesDeps, { bodyLimitBytes = 64 * 1024, toleranceS = 300, nowS = () => Math.floor(Date.now() / 1000) }: WechatRoutesOptions = {}): Router {
   const router = new Router();
   const log = logger.child({ layer: 'receive' });
+  const metrics = allMetrics && createReceiveMetrics(allMetrics);
 
   async function verifyUrl(ctx: Context): Promise<void> {
     const started = performance.now();
@@ -62,7 +58,7 @@ export function createWechatRoutes({ registry, store, logger, metrics }: WechatR
       ctx.type = 'text/plain';
       ctx.body = query.echostr ?? '';
       log.info({ ...fields, appid: app.config.appid, status: 200, outcome: 'verified', ms: round(performance.now() - started) }, 'url verified');
-      metrics?.pushes.inc({ appid: app.config.appid, outcome: 'verified', reason: '' });
+      metrics?.verified(app.config.appid);
     } catch (err) {
       reject(ctx, log, fields, err, started, metrics);
     }
@@ -89,7 +85,7 @@ export function createWechatRoutes({ registry, store, logger, metrics }: WechatR
       const steps = { ...push.steps, [stored.outcome === 'acked' ? 'enqueue' : 'spool']: round(stored.ms) };
       const total = performance.now() - started;
       log.info({ ...fields, status: 200, outcome: stored.outcome, nonce: stored.nonce, steps, ms: round(total) }, 'push acknowledged');
-      if (metrics) observe(metrics, appid, push.mode, stored.outcome, steps, total);
+      metrics?.acked(appid, push.mode, stored.outcome, steps, total);
     } catch (err) {
       reject(ctx, log, fields, err, started, metrics);
     }

@@ -76,6 +76,31 @@ export function parseXml(xml: string): XmlRecord {
   return root as XmlRecord;
 }
 
+/**
+ * The `Encrypt` field of a safe/compatibility-mode envelope, without building the record:
+ * the envelope is parsed on every encrypted push and then thrown away, and a full parse of it
+ * cost as much as the decryption (bench/README.md). The document is still checked whole
+ * (well-formedness, no DOCTYPE or entities). Anything unusual — a second `<Encrypt>`, markup
+ * or references inside it — takes the full parse. Whatever string comes out is what
+ * msg_signature is verified over, so a wrong pick can only fail verification.
+ */
+export function readEncryptField(xml: string): string | undefined {
+  const open = xml.indexOf('<Encrypt>');
+  if (open === -1 || open !== xml.lastIndexOf('<Encrypt>')) return encryptByParse(xml);
+  const close = xml.indexOf('</Encrypt>', open);
+  if (close === -1) return encryptByParse(xml);
+  checkDocument(xml);
+  let text = xml.slice(open + 9, close).trim();
+  if (text.startsWith('<![CDATA[') && text.endsWith(']]>')) text = text.slice(9, -3);
+  if (text.includes('<') || text.includes('&') || text.includes(']]>')) return encryptByParse(xml);
+  return text.trim();
+}
+
+function encryptByParse(xml: string): string | undefined {
+  const value = parseXml(xml).Encrypt;
+  return typeof value === 'string' ? value : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Well-formedness: elements nest and close, one root named xml, CDATA and comments closed,
 // attributes quoted, no text outside the root, '&' only in allowed references.

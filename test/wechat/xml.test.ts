@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { XmlError } from '../../src/errors.js';
-import { buildEncryptedEnvelope, buildXml, parseXml, type XmlRecord } from '../../src/wechat/xml.js';
+import { buildEncryptedEnvelope, buildXml, parseXml, readEncryptField, type XmlRecord } from '../../src/wechat/xml.js';
 
 const FIXTURES = new URL('../fixtures/wechat/', import.meta.url);
 const fixtureNames = readdirSync(FIXTURES).filter((name) => name.endsWith('.xml'));
@@ -289,5 +289,23 @@ describe('buildEncryptedEnvelope', () => {
 
   it('writes a non-numeric timestamp in CDATA', () => {
     expect(buildEncryptedEnvelope({ encrypt: 'e', timestamp: 'x<' })).toBe('<xml><Encrypt><![CDATA[e]]></Encrypt><TimeStamp><![CDATA[x<]]></TimeStamp></xml>');
+  });
+});
+
+describe('readEncryptField (the envelope fast path)', () => {
+  const enc = 'aGVsbG8gd29ybGQgdGhpcyBpcyBiYXNlNjQ=';
+  it('reads Encrypt with or without CDATA, beside other fields (compatibility mode)', () => {
+    expect(readEncryptField(`<xml><ToUserName><![CDATA[gh]]></ToUserName><Encrypt><![CDATA[${enc}]]></Encrypt></xml>`)).toBe(enc);
+    expect(readEncryptField(`<xml><Encrypt>${enc}</Encrypt><MsgType><![CDATA[text]]></MsgType></xml>`)).toBe(enc);
+    expect(readEncryptField('<xml><ToUserName>gh</ToUserName></xml>')).toBeUndefined();
+  });
+  it('still refuses what parseXml refuses', () => {
+    expect(() => readEncryptField(`<!DOCTYPE x><xml><Encrypt>${enc}</Encrypt></xml>`)).toThrow(expect.objectContaining({ code: 'xml_doctype' }));
+    expect(() => readEncryptField(`<xml><Encrypt>${enc}</Encrypt>`)).toThrow(expect.objectContaining({ code: 'xml_malformed' }));
+    expect(() => readEncryptField(`<xml><Encrypt>&x;</Encrypt></xml>`)).toThrow(expect.objectContaining({ code: 'xml_entity' }));
+  });
+  it('takes the full parse when <Encrypt> also appears as text', () => {
+    const xml = `<xml><Content><![CDATA[look: <Encrypt>fake</Encrypt>]]></Content><Encrypt><![CDATA[${enc}]]></Encrypt></xml>`;
+    expect(readEncryptField(xml)).toBe(enc);
   });
 });
