@@ -50,12 +50,16 @@ function line(j: FailedJob): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const args = parse(argv);
   if (typeof args === 'string') {
     process.stderr.write(`wxgate dlq: ${args}\n\n${USAGE}`);
     return 2;
   }
-  if (args.command === undefined || argv.includes('--help') || args.command === 'help') {
+  if (args.command === undefined || args.command === 'help') {
     process.stdout.write(USAGE);
     return args.command === undefined ? 2 : 0;
   }
