@@ -10,6 +10,7 @@ const COMMANDS: Record<string, Command> = {
   all: { summary: 'receiver and workers in one process (npm start)', load: () => import('./all.js') },
   'mock-wechat': { summary: 'a fake WeChat API for tests, benchmarks and demos', load: () => import('./mock-wechat.js') },
   simulate: { summary: 'push signed messages to a URL as WeChat does', load: () => import('./simulate.js') },
+  probe: { summary: 'one signed synthetic push: "ok <ms> ms" or "fail <reason>" (cron, monitoring)', load: () => import('./probe.js') },
   trace: { summary: 'one message\'s timeline across layers from the logs', load: () => import('./trace.js') },
   alert: { summary: 'explain a pasted WeChat alert from the logs', load: () => import('./alert.js') },
   token: { summary: 'show or refresh an account\'s access_token', load: () => import('./token.js') },

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { withTimeout } from '../with-timeout.js';
 import { INBOUND_QUEUE } from '../queue/jobs.js';
 import { createInboundProducer } from '../queue/inbound-producer.js';
 import { createSpool } from '../queue/spool.js';
@@ -65,6 +66,12 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
     queue,
     metrics,
     async listen(port = config.port, host = config.host) {
+      // Pushes taken before the producer's connection is up would all go to the spool: give
+      // Redis a moment first, but start anyway when it is down (the spool is for that).
+      if (redis.status !== 'ready') {
+        const ready = await withTimeout(once(redis, 'ready'), 5000, 'redis ready').then(() => true, () => false);
+        if (!ready) logger.warn({ layer: 'receive', redis: redis.status }, 'Redis not reachable at start: pushes go to the spool until it is');
+      }
       server = app.listen(port, host);
       await once(server, 'listening');
       // Keep-alive longer than nginx's upstream keepalive_timeout, so nginx closes first.

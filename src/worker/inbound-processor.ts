@@ -12,6 +12,7 @@ import { outboundJobId, outboundJobOptions, type OutboundJobData, type OutboundJ
 import type { ReplyQuota, WindowKind } from './quota.js';
 import type { Router } from './router.js';
 import { HandlerTimeoutError } from './worker-errors.js';
+import { PROBE_OPENID } from '../probe-openid.js';
 
 export interface InboundDeps {
   router: Router;
@@ -66,6 +67,10 @@ export function createInboundProcessor({ router, quota, outbound, logger }: Inbo
     const workerLog = logger.child({ layer: 'worker', ...keys });
     const waitMs = startedAt - receivedAt;
 
+    if (s.openid === PROBE_OPENID) {
+      workerLog.info({ attempt, waitMs, handlerMs: 0, ms: Date.now() - startedAt, outcome: 'probe', replies: 0 }, 'probe push: no handler runs');
+      return { route: null, replies: 0 };
+    }
     const kind = interactionKind(message);
     if (kind) await quota.open(appid, s.openid, { kind, stampMs: s.stamp * 1000, origin: dedupKey });
     const route = router.route(appid, message);

@@ -2,6 +2,7 @@
 // runs the fixture handler, and the reply reaches the mock WeChat API through custom/send.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventMessage } from '../../src/dev/pushes.js';
+import { PROBE_OPENID } from '../../src/probe-openid.js';
 import { inboundId, newOpenid, settled, startHarness, text, waitFor, type Harness } from '../fixtures/worker/harness.js';
 
 let h: Harness;
@@ -28,6 +29,14 @@ describe('a pushed message is handled once and answered through custom/send', ()
     await settled(h.outbound, `${id}_r0`);
     expect(await h.outbound.getJob(`${id}_r1`)).toBeUndefined();
     expect(handledLines(id)).toHaveLength(1);
+  });
+
+  it("a probe push (wxgate probe) is acknowledged and queued, but no handler runs and nothing is sent", async () => {
+    const msg = text(PROBE_OPENID, 'probe');
+    expect(await h.push(msg)).toEqual({ status: 200, text: 'success' });
+    const job = await settled(h.inbound, inboundId(msg.MsgId as string));
+    expect(job.returnvalue).toMatchObject({ route: null, replies: 0 });
+    expect(h.sentTo(PROBE_OPENID)).toEqual([]);
   });
 
   it('every layer logs the same keys, so one grep for the openid shows the whole life', async () => {

@@ -1,12 +1,13 @@
 // A heartbeat for cron and monitoring: one signed synthetic text push, delivered once (a probe
 // does not retry: one failure is the news), answered `success` within the timeout or not.
 // Its sender is the fixed synthetic openid below, so handlers and log searches can tell it apart.
+import { PROBE_OPENID } from '../../probe-openid.js';
 import type { DeliveryResult } from './deliver.js';
 import { simulate } from './simulate.js';
 import { ALERT_WORDS } from './summarize.js';
 import type { SimulateOptions } from './types.js';
 
-export const PROBE_OPENID = 'owxgate-probe';
+export { PROBE_OPENID };
 
 export type ProbeOptions = Pick<SimulateOptions, 'url' | 'appid' | 'token' | 'aesKey' | 'mode' | 'timeoutMs' | 'connectTimeoutMs' | 'toUser'>;
 

@@ -30,6 +30,11 @@ export interface StartWxgateOptions {
   nodeArgs?: readonly string[];
 }
 
+/** This process's environment without wxgate's own settings: the child gets exactly the ones given. */
+function inherited(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(WECHAT_|WXGATE_)/.test(k) && !['PORT', 'HOST', 'LOG_LEVEL'].includes(k)));
+}
+
 /** A port that was free a moment ago (the OS picked it). */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -44,7 +49,7 @@ export async function startWxgate({ command, env, logFile, readyTimeoutMs = 30_0
   const port = command === 'worker' ? 0 : await freePort();
   const fd = openSync(logFile, 'w');
   const child = spawn(process.execPath, [...nodeArgs, BIN, command], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...inherited(), LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd); // the child has its own copy
