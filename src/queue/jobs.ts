@@ -1,5 +1,6 @@
 // Queue names and job shapes shared by the receiver, the spool and the workers.
 import type { WeChatMessage } from '../wechat/messages.js';
+import type { ReplayGuard } from './inbound-job-options.js';
 
 export const INBOUND_QUEUE = 'inbound';
 export const OUTBOUND_QUEUE = 'outbound';
@@ -19,4 +20,6 @@ export interface SpooledJob {
   readonly queue: typeof INBOUND_QUEUE;
   readonly jobId: string;
   readonly data: InboundJobData;
+  /** Plaintext mode's replay guard, applied when the line is drained. */
+  readonly guard?: ReplayGuard;
 }

@@ -61,7 +61,11 @@ export function createSpoolDrainer(
 
   async function addBatch(batch: SpooledJob[]): Promise<void> {
     if (batch.length === 0) return;
-    await queue.addBulk(batch.map((j) => ({ name: j.data.message.MsgType, data: j.data, opts: inboundJobOptions(j.jobId, jobOptions) })));
+    const jobs = await queue.addBulk(batch.map((j) => ({ name: j.data.message.MsgType, data: j.data, opts: inboundJobOptions(j.jobId, jobOptions, j.guard) })));
+    jobs.forEach((job, i) => {
+      // Acknowledged while Redis was away, so it can no longer be refused: it is dropped, and said so.
+      if (job.id !== batch[i]!.jobId) logger.warn({ layer: 'spool', appid: batch[i]!.data.appid, dedupKey: batch[i]!.jobId, reason: 'nonce_replayed' }, 'spooled push dropped: its nonce belongs to another message');
+    });
   }
 
   async function drainFile(path: string): Promise<number> {

@@ -14,7 +14,6 @@ import { createInboundProducer } from '../queue/inbound-producer.js';
 import { createSpool } from '../queue/spool.js';
 import { createSpoolDrainer } from '../queue/spool-drainer.js';
 import { createAppRegistry } from './app-registry.js';
-import { createNonceGuard } from './nonce-guard.js';
 import { createPushStore } from './push-store.js';
 import { createReceiverApp } from './app.js';
 import { createMetricsRoutes } from './metrics-routes.js';
@@ -46,7 +45,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
   const spool = createSpool({ dir: config.spoolDir });
   const drainer = createSpoolDrainer({ spool, queue, redis, logger }, jobOptions);
   const store = createPushStore(
-    { producer: createInboundProducer({ queue }, jobOptions), spool, nonceGuard: createNonceGuard({ redis }, { prefix: config.prefix, ttlS: config.timestampToleranceS }) },
+    { producer: createInboundProducer({ queue }, jobOptions), spool },
     { timeoutMs: config.enqueueTimeoutMs },
   );
   const app = createReceiverApp(

@@ -12,6 +12,7 @@ import { verifySignature } from '../wechat/signature.js';
 import { messageSummary } from '../wechat/messages.js';
 import type { AppRegistry } from './app-registry.js';
 import type { PushStore } from './push-store.js';
+import { replayGuard } from '../queue/inbound-job-options.js';
 import { readPush, type PushQuery } from './read-push.js';
 import { readRawBody } from './read-raw-body.js';
 
@@ -78,13 +79,14 @@ export function createWechatRoutes({ registry, store, logger, metrics: allMetric
       const push = readPush(app, query, body, { nowS: nowS(), toleranceS });
       const summary = messageSummary(push.message);
       fields = { ...fields, ...summary, openid: query.openid ?? summary.openid, dedupKey: push.dedupKey, mode: push.mode };
-      const nonceCheck = push.mode === 'plain' ? { timestamp: query.timestamp!, nonce: query.nonce!, body } : undefined;
-      const stored = await store.store({ appid, message: push.message, dedupKey: push.dedupKey, receivedAt, reqId }, nonceCheck);
+      // Safe mode: msg_signature covers the body, so there is nothing to replay.
+      const guard = push.mode === 'plain' ? replayGuard(appid, query.timestamp!, query.nonce!, toleranceS) : undefined;
+      const stored = await store.store({ appid, message: push.message, dedupKey: push.dedupKey, receivedAt, reqId }, guard);
       ctx.type = 'text/plain';
       ctx.body = 'success';
       const steps = { ...push.steps, [stored.outcome === 'acked' ? 'enqueue' : 'spool']: round(stored.ms) };
       const total = performance.now() - started;
-      log.info({ ...fields, status: 200, outcome: stored.outcome, nonce: stored.nonce, steps, ms: round(total) }, 'push acknowledged');
+      log.info({ ...fields, status: 200, outcome: stored.outcome, steps, ms: round(total) }, 'push acknowledged');
       metrics?.acked(appid, push.mode, stored.outcome, steps, total);
     } catch (err) {
       reject(ctx, log, fields, err, started, metrics);

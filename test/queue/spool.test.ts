@@ -106,6 +106,19 @@ describe('spool drainer', () => {
     await Promise.all([dead.close(), live.close()]);
   });
 
+  it('applies the replay guard at drain time: a second message on the same nonce is dropped, and logged', async () => {
+    const spool = createSpool({ dir, owner: 'h-2' });
+    const guard = { id: 'n_wxspool_1700000000_123', ttlMs: 600_000 };
+    await spool.append({ ...job('51'), guard });
+    await spool.append({ ...job('51'), guard }); // WeChat's retry of the same message
+    await spool.append({ ...job('52'), guard }); // another body on the same signed URL
+    const logs = captureLogs();
+    await createSpoolDrainer({ spool, queue, redis, logger: logs.logger }).drainOnce();
+    expect(await queue.getJob(job('51').jobId)).toBeDefined();
+    expect(await queue.getJob(job('52').jobId)).toBeUndefined();
+    expect(logs.find((l) => l.reason === 'nonce_replayed')).toMatchObject({ dedupKey: job('52').jobId });
+  });
+
   it('skips a torn last line (a write that never got its fsync, so never acked)', async () => {
     const spool = createSpool({ dir, owner: 'h-1' });
     await spool.append(job('41'));
