@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DecryptError } from '../../src/errors.js';
 import { createMessageCipher, decodeAESKey } from '../../src/wechat/cipher.js';
 import { sha1Signature } from '../../src/wechat/signature.js';
+import { errorCode } from '../helpers/error-code.js';
 
 // Known answers, all from WeChat's own material:
 //  A. WXBizMsgCrypt Java sample, WXBizMsgCryptTest.testAesEncrypt/testAesEncrypt2 (cryptoDemo.zip):
@@ -82,15 +83,7 @@ function frame({ msg = 'hello', msgLen, appid = APPID_A, pad }: { msg?: string; 
   return Buffer.concat([unpadded, pad ?? Buffer.alloc(n, n)]);
 }
 
-function decryptCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DecryptError);
-    return (err as DecryptError).code;
-  }
-  return undefined;
-}
+const decryptCode = (fn: () => unknown) => errorCode(fn, DecryptError);
 
 describe('decodeAESKey', () => {
   it('decodes EncodingAESKey + "=" to the 32-byte AES key', () => {

@@ -15,20 +15,13 @@ import {
   type WeChatMessage,
 } from '../../src/wechat/messages.js';
 import { parseXml, type XmlRecord } from '../../src/wechat/xml.js';
+import { errorCode } from '../helpers/error-code.js';
 
 const FIXTURES = new URL('../fixtures/wechat/', import.meta.url);
 const fixtureNames = readdirSync(FIXTURES).filter((name) => name.endsWith('.xml'));
 const load = (name: string): WeChatMessage => toMessage(parseXml(readFileSync(new URL(name, FIXTURES), 'utf8')));
 
-function xmlCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(XmlError);
-    return (err as XmlError).code;
-  }
-  return undefined;
-}
+const xmlCode = (fn: () => unknown) => errorCode(fn, XmlError);
 
 describe('the lists', () => {
   it('MESSAGE_TYPES are the ordinary types plus event', () => {

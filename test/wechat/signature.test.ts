@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VerificationError } from '../../src/errors.js';
 import { safeEqual, sha1Signature, verifySignature, type SignatureInput } from '../../src/wechat/signature.js';
+import { errorCode } from '../helpers/error-code.js';
 
 // Official examples, developers.weixin.qq.com:
 //  - 消息推送 (plain URL verification): Token AAAAA, timestamp 1714036504, nonce 1514711492
@@ -16,15 +17,7 @@ const DOC_ENCRYPT =
 const SAMPLE_ENCRYPT =
   'hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFmOD2LdJF9FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsVticbSnyU8dKOIbgU6ux5VTjg3yt+WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0VxpAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE=';
 
-function codeOf(fn: () => void): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(VerificationError);
-    return (err as VerificationError).code;
-  }
-  return undefined;
-}
+const codeOf = (fn: () => unknown) => errorCode(fn, VerificationError);
 
 describe('sha1Signature', () => {
   it('matches the official URL-verification example', () => {

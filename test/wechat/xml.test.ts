@@ -3,20 +3,13 @@ import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { XmlError } from '../../src/errors.js';
 import { buildEncryptedEnvelope, buildXml, parseXml, readEncryptField, type XmlRecord } from '../../src/wechat/xml.js';
+import { errorCode } from '../helpers/error-code.js';
 
 const FIXTURES = new URL('../fixtures/wechat/', import.meta.url);
 const fixtureNames = readdirSync(FIXTURES).filter((name) => name.endsWith('.xml'));
 const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8');
 
-function xmlCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(XmlError);
-    return (err as XmlError).code;
-  }
-  return undefined;
-}
+const xmlCode = (fn: () => unknown) => errorCode(fn, XmlError);
 
 describe('parseXml: values', () => {
   it('returns the content of <xml> with every value a string', () => {
