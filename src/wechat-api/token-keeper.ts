@@ -21,6 +21,9 @@ import { backoffDelay, backoffError, describeFetchFailure } from './token-failur
 import { createTokenFetcher, type FetchedToken, type TokenSource } from './token-fetcher.js';
 import { beijingDay, createTokenStore, type StoredToken } from './token-store.js';
 
+/** How long before expiry WeChat's stable_token API starts issuing the next token. */
+const STABLE_RENEW_WINDOW_S = 300;
+
 export interface TokenInfo {
   token: string;
   /** Epoch ms. */
@@ -201,7 +204,7 @@ export function createTokenKeeper(
       // later. New token: refreshAhead before expiry, but never in the first half of its life.
       refreshAt: same
         ? now + Math.min(60_000, Math.max(100, (expiresAt - now) / 5))
-        : Math.max(expiresAt - refreshAheadS * 1000, got.startedAt + got.expiresInMs / 2),
+        : Math.max(expiresAt - aheadS(app) * 1000, got.startedAt + got.expiresInMs / 2),
     };
     const written = await store.write(app.appid, value, { lockValue, replace: cur?.token ?? null });
     log.info(
@@ -247,6 +250,15 @@ export function createTokenKeeper(
   }
 
   // ── refresh-ahead ─────────────────────────────────────────────────────────────────────
+
+  /**
+   * The stable API hands out a new token only in the last 5 minutes of the current one
+   * ("在有效期倒计时5分钟内发起调用会获取新的access_token"): asking earlier just returns the same
+   * token, so for it refresh-ahead is capped inside that window.
+   */
+  function aheadS(app: AppConfig): number {
+    return app.tokenApi === 'classic' ? refreshAheadS : Math.min(refreshAheadS, STABLE_RENEW_WINDOW_S - 10);
+  }
 
   async function refreshAhead(app: AppConfig): Promise<void> {
     if (!app.appsecret || (await store.backoff(app.appid))) return;

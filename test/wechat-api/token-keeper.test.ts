@@ -109,6 +109,19 @@ describe('token keeper: sharing one token', () => {
 });
 
 describe('token keeper: refresh ahead', () => {
+  it('plans the refresh inside the stable API\'s 5-minute renewal window, and refresh-ahead early for classic', async () => {
+    h = await startHarness({ tokenTtlS: 7200 });
+    const stable = h.keeper([app(APPID, 'sec')], { refreshAheadS: 600 });
+    await stable.get(APPID);
+    const s = (await stable.stats(APPID)).token!;
+    expect(s.expiresAt - s.refreshAt).toBe(290_000); // asking 600 s ahead would only return the same token
+    const other = 'wxkeeper000002';
+    const classic = h.keeper([app(other, 'sec', 'classic')], { refreshAheadS: 600 });
+    await classic.get(other);
+    const c = (await classic.stats(other)).token!;
+    expect(c.expiresAt - c.refreshAt).toBe(600_000);
+  });
+
   it('refreshes before expiry under the lock while callers keep the current token (classic)', async () => {
     h = await startHarness({ tokenTtlS: 1.6, graceS: 1 });
     const opts = { refreshAheadS: 0.8, refreshTickMs: 50, memoryTtlMs: 200 };
