@@ -20,8 +20,8 @@ import { simulate } from '../src/dev/simulator/simulate.js';
 import type { MessageResult, SimulationSummary } from '../src/dev/simulator/types.js';
 import { startWxgate, type WxgateProcess } from '../src/dev/simulator/wxgate-process.js';
 import { deletePrefix } from './lib/redis-cleanup.js';
+import { gatewayEnv, REDIS_URL } from './lib/gateway-env.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ACCOUNT = { appid: 'wxbenche2e000001', token: 'benchtoken', aesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' };
 const SEND_PATH = '/cgi-bin/message/custom/send';
 
@@ -150,14 +150,7 @@ export async function benchE2E({ layout = 'serve+worker', outboundRate = 5000 }:
   const mock = createMockWeChat({}, { appsecrets: 'any' });
   const mockServer = await mock.listen(0, '127.0.0.1');
   const env = {
-    REDIS_URL,
-    WXGATE_PREFIX: prefix,
-    WXGATE_SPOOL_DIR: join(dir, 'spool'),
-    WECHAT_APPID: ACCOUNT.appid,
-    WECHAT_APPSECRET: 'bench-secret',
-    WECHAT_TOKEN: ACCOUNT.token,
-    WECHAT_ENCODING_AES_KEY: ACCOUNT.aesKey,
-    WECHAT_API_BASE: mockServer.url,
+    ...gatewayEnv({ prefix, dir, apiBase: mockServer.url, account: ACCOUNT }),
     // The per-appid send limit (default 500/s) would be the figure otherwise; WeChat's own is the mock's.
     WXGATE_OUTBOUND_RATE: String(outboundRate),
     LOG_LEVEL: 'info',

@@ -20,8 +20,8 @@ import type { MessageResult, SimulationSummary } from '../src/dev/simulator/type
 import { startWxgate } from '../src/dev/simulator/wxgate-process.js';
 import { deletePrefix } from './lib/redis-cleanup.js';
 import { startTarget } from './lib/target.js';
+import { gatewayEnv, REDIS_URL } from './lib/gateway-env.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ACCOUNT = { appid: 'wxbenchslow00001', token: 'benchtoken' };
 const HANDLERS = fileURLToPath(new URL('./targets/wxgate-slow-handlers.ts', import.meta.url));
 
@@ -82,13 +82,7 @@ async function benchWxgate(count: number, handlerMs: number, dir: string): Promi
     command: 'all',
     logFile,
     env: {
-      REDIS_URL,
-      WXGATE_PREFIX: prefix,
-      WXGATE_SPOOL_DIR: join(dir, 'spool'),
-      WECHAT_APPID: ACCOUNT.appid,
-      WECHAT_APPSECRET: 'bench-secret',
-      WECHAT_TOKEN: ACCOUNT.token,
-      WECHAT_API_BASE: mockServer.url,
+      ...gatewayEnv({ prefix, dir, apiBase: mockServer.url, account: ACCOUNT }),
       WXGATE_HANDLERS: HANDLERS,
       BENCH_HANDLER_MS: String(handlerMs),
     },

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { probe } from '../dev/simulator/probe.js';
-import { positiveInt, resolveTarget, UsageError, type Target } from '../dev/simulator/resolve-target.js';
+import { positiveInt, resolveTarget, TARGET_OPTIONS, UsageError, type Target } from '../dev/simulator/resolve-target.js';
 
 const USAGE = `usage: wxgate probe [--url http://127.0.0.1:3000/wechat] [--appid wx…] [--token …] [--aes-key …]
                     [--mode plain|compat|aes] [--timeout-ms 5000]
@@ -13,15 +13,7 @@ waits for \`success\`, as WeChat would. Prints "ok <ms> ms" (exit 0) or "fail <r
 Without flags: the account and port from WECHAT_* / WXGATE_APPS_FILE / PORT.
 `;
 
-const OPTIONS = {
-  url: { type: 'string' },
-  appid: { type: 'string' },
-  token: { type: 'string' },
-  'aes-key': { type: 'string' },
-  mode: { type: 'string' },
-  'timeout-ms': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const OPTIONS = TARGET_OPTIONS;
 
 /** Also `wxgate simulate --probe`. */
 export async function printProbe(target: Target, timeoutMs = 5000): Promise<number> {

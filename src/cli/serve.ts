@@ -5,10 +5,7 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import { createReceiver } from '../receiver/create-receiver.js';
-import { createRedis } from '../redis.js';
-import { createWeChatClient } from '../wechat-api/client.js';
-import { keeperOptions } from '../wechat-api/keeper-options.js';
-import { createTokenKeeper } from '../wechat-api/token-keeper.js';
+import { createApiRuntime } from '../wechat-api/create-api-runtime.js';
 import { internalRouters, tokenCollectors } from './compose.js';
 import { runUntilSignal } from './run-until-signal.js';
 
@@ -20,29 +17,21 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, destination: config.logFile });
   const metrics = createMetrics();
-  const redis = config.internalToken ? createRedis(config.redisUrl, 'worker') : undefined;
-  redis?.on('error', (err) => logger.debug({ layer: 'token', err: err.message }, 'redis connection error'));
-  const keeper = redis
-    ? createTokenKeeper(
-        { redis, logger },
-        keeperOptions(config),
-      )
-    : undefined;
+  const api = config.internalToken ? createApiRuntime({ config, logger }) : undefined;
   const receiver = createReceiver(
     { config, logger },
-    keeper
+    api
       ? {
           metrics,
-          metricsCollectors: tokenCollectors({ config, keeper, metrics }),
-          routers: internalRouters({ config, keeper, client: createWeChatClient({ tokenKeeper: keeper, logger }, { apiBase: config.apiBase }), logger }),
+          metricsCollectors: tokenCollectors({ config, keeper: api.keeper, metrics }),
+          routers: internalRouters({ config, keeper: api.keeper, client: api.client, logger }),
         }
       : { metrics },
   );
-  await keeper?.start();
+  await api?.start();
   await receiver.listen();
   return runUntilSignal(logger, async () => {
     await receiver.close();
-    await keeper?.stop();
-    redis?.disconnect();
+    await api?.close();
   });
 }

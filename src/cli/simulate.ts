@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { isSimKind, SIM_KINDS, type SimKind } from '../dev/simulator/message-kinds.js';
 import { renderSummary } from '../dev/simulator/render-summary.js';
-import { positiveInt, resolveTarget, UsageError } from '../dev/simulator/resolve-target.js';
+import { positiveInt, resolveTarget, TARGET_OPTIONS, UsageError } from '../dev/simulator/resolve-target.js';
 import { simulate } from '../dev/simulator/simulate.js';
 import { printProbe } from './probe.js';
 
@@ -31,11 +31,7 @@ Defaults for the account and URL: WECHAT_* / WXGATE_APPS_FILE / PORT, as wxgate 
 `;
 
 const OPTIONS = {
-  url: { type: 'string' },
-  appid: { type: 'string' },
-  token: { type: 'string' },
-  'aes-key': { type: 'string' },
-  mode: { type: 'string' },
+  ...TARGET_OPTIONS,
   kind: { type: 'string' },
   content: { type: 'string' },
   openid: { type: 'string' },
@@ -43,14 +39,12 @@ const OPTIONS = {
   count: { type: 'string' },
   rate: { type: 'string' },
   concurrency: { type: 'string' },
-  'timeout-ms': { type: 'string' },
   'connect-timeout-ms': { type: 'string' },
   'retry-interval-ms': { type: 'string' },
   deliveries: { type: 'string' },
   'max-seconds': { type: 'string' },
   json: { type: 'boolean' },
   probe: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 function kinds(raw: string | undefined): SimKind[] {

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../config.js';
 import { WxgateError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { keeperOptions } from '../wechat-api/keeper-options.js';
+import { keeperOptions } from '../wechat-api/create-api-runtime.js';
 import { createTokenKeeper, type TokenKeeper } from '../wechat-api/token-keeper.js';
 
 const USAGE = `usage: wxgate token show [--appid X] [--reveal] [--json]

@@ -6,6 +6,17 @@ import type { PushMode } from '../pushes.js';
 
 export class UsageError extends Error {}
 
+/** The flags that name where to push and as which account: `probe` and `simulate` both take them. */
+export const TARGET_OPTIONS = {
+  url: { type: 'string' },
+  appid: { type: 'string' },
+  token: { type: 'string' },
+  'aes-key': { type: 'string' },
+  mode: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export interface TargetFlags {
   url?: string;
   appid?: string;

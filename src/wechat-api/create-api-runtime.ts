@@ -1,0 +1,42 @@
+// The WeChat API side of a process, from the configuration: its own Redis connection (worker
+// settings: the keeper waits rather than fails while Redis reconnects), the access-token
+// keeper and the client that uses it. `serve` (for the internal API), `worker`, `all` and
+// `token` all build it the same way.
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createRedis } from '../redis.js';
+import { createWeChatClient, type WeChatClient } from './client.js';
+import { createTokenKeeper, type TokenKeeper, type TokenKeeperOptions } from './token-keeper.js';
+
+export interface ApiRuntime {
+  readonly redis: Redis;
+  readonly keeper: TokenKeeper;
+  readonly client: WeChatClient;
+  /** Starts refresh-ahead (and the first fetch). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The token keeper's options from the configuration. */
+export function keeperOptions(config: Config): TokenKeeperOptions {
+  const { apps, apiBase, prefix, token } = config;
+  return { apps, apiBase, prefix, refreshAheadS: token.refreshAheadS, dailyQuota: token.dailyQuota, quotaWarnRatio: token.quotaWarnRatio };
+}
+
+export function createApiRuntime({ config, logger }: { config: Config; logger: Logger }): ApiRuntime {
+  const redis = createRedis(config.redisUrl, 'worker');
+  redis.on('error', (err) => logger.debug({ layer: 'token', err: err.message }, 'redis connection error'));
+  const keeper = createTokenKeeper({ redis, logger }, keeperOptions(config));
+  const client = createWeChatClient({ tokenKeeper: keeper, logger }, { apiBase: config.apiBase });
+  return {
+    redis,
+    keeper,
+    client,
+    start: () => keeper.start(),
+    async close() {
+      await keeper.stop();
+      redis.disconnect();
+    },
+  };
+}
