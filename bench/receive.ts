@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPush, textMessage, type BuiltPush, type PushMode } from '../src/dev/pushes.js';
 import { deletePrefix } from './lib/redis-cleanup.js';
+import { runConstantRate } from './lib/constant-rate.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { startTarget } from './lib/target.js';
 
@@ -59,7 +60,7 @@ const TARGETS: TargetSpec[] = [
   })),
 ];
 
-async function measure(spec: TargetSpec, logDir: string, load: { durationS: number; overallRate?: number; poolSize: number }): Promise<TargetResult> {
+async function measure(spec: TargetSpec, logDir: string, load: { durationS: number; rate?: number; poolSize: number }): Promise<TargetResult> {
   const prefix = `wxbench-${randomUUID().slice(0, 8)}`;
   const spoolDir = mkdtempSync(join(tmpdir(), 'wxgate-bench-spool-'));
   const target = await startTarget(spec.script, spec.env(prefix, spoolDir), join(logDir, `${spec.script}-${spec.mode}.log`));
@@ -67,7 +68,7 @@ async function measure(spec: TargetSpec, logDir: string, load: { durationS: numb
     await runLoad(target.url, pool(2000, spec.mode, spec.path), { durationS: 2 }); // warm-up (JIT, connections)
     const requests = pool(load.poolSize, spec.mode, spec.path);
     const cpuBefore = target.cpuMs();
-    const result = await runLoad(target.url, requests, { durationS: load.durationS, overallRate: load.overallRate });
+    const result = load.rate ? await runConstantRate(target.url, requests, { rate: load.rate, durationS: load.durationS }) : await runLoad(target.url, requests, { durationS: load.durationS });
     const cpuUsPerReq = Math.round(((target.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests));
     return { target: spec.name, ...result, rssMiB: target.rssMiB(), cpuUsPerReq };
   } finally {
@@ -92,7 +93,7 @@ export async function benchReceive({ durationS = 10 }: { durationS?: number } = 
     throughput.push(r);
     console.log(`${r.target.padEnd(28)} ${String(r.rps).padStart(7)} req/s  ${String(r.cpuUsPerReq).padStart(5)} µs CPU/req  p50 ${r.p50} ms  p99 ${r.p99} ms  rss ${r.rssMiB} MiB  non-2xx ${r.non2xx}  errors ${r.errors}`);
   }
-  const constantRate = await measure(TARGETS[3]!, logDir, { durationS, overallRate: 2000, poolSize: 2000 * durationS + 1000 });
+  const constantRate = await measure(TARGETS[3]!, logDir, { durationS, rate: 2000, poolSize: 2000 * durationS + 1000 });
   console.log(`wxgate plaintext @2000 req/s  p50 ${constantRate.p50} ms  p99 ${constantRate.p99} ms`);
   const of = (name: string) => throughput.find((t) => t.target === name)!;
   const round = (x: number) => Math.round(x * 100) / 100;

@@ -16,17 +16,14 @@ export interface LoadResult {
 export interface LoadOptions {
   durationS?: number;
   connections?: number;
-  /** Constant-rate mode: requests per second over all connections. */
-  overallRate?: number;
 }
 
-export async function runLoad(url: string, pool: readonly BuiltPush[], { durationS = 10, connections = 50, overallRate }: LoadOptions = {}): Promise<LoadResult> {
+export async function runLoad(url: string, pool: readonly BuiltPush[], { durationS = 10, connections = 50 }: LoadOptions = {}): Promise<LoadResult> {
   let next = 0;
   const result = await autocannon({
     url,
     connections,
     duration: durationS,
-    overallRate,
     headers: { 'content-type': 'text/xml' },
     requests: [
       {
