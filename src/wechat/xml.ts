@@ -5,9 +5,11 @@
 // end tags, several roots, unclosed elements), and XMLValidator costs about a third of a parse
 // again. So one linear pass here checks structure, refuses DOCTYPE/ENTITY declarations and
 // entity references we do not allow, and tells whether any character/entity reference occurs
-// outside CDATA — only then does a parser that decodes them run.
+// outside CDATA — only then does a parser that decodes them run. A flat document without
+// references (nearly every push) is then read directly (flat-xml.ts); the rest goes to the parser.
 import { XMLParser, type X2jOptions } from 'fast-xml-parser';
 import { XmlError } from '../errors.js';
+import { readFlatXml } from './flat-xml.js';
 
 export type XmlValue = string | XmlRecord | XmlValue[];
 export interface XmlRecord {
@@ -62,6 +64,11 @@ const DECODING_PARSER = new XMLParser({ ...BASE_OPTIONS, processEntities: true }
 /** The content of the root `<xml>` element, every leaf a string. */
 export function parseXml(xml: string): XmlRecord {
   const hasReferences = checkDocument(xml);
+  return (hasReferences ? undefined : readFlatXml(xml)) ?? parseChecked(xml, hasReferences);
+}
+
+/** fast-xml-parser's reading of a document checkDocument passed (exported for the test that compares it with readFlatXml). */
+export function parseChecked(xml: string, hasReferences: boolean): XmlRecord {
   let doc: { xml?: unknown };
   try {
     doc = (hasReferences ? DECODING_PARSER : PLAIN_PARSER).parse(xml) as { xml?: unknown };
