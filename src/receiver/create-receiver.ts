@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { createWriteBatch } from '../redis-write-batch.js';
 import { withTimeout } from '../with-timeout.js';
 import { INBOUND_QUEUE } from '../queue/jobs.js';
 import { createInboundProducer } from '../queue/inbound-producer.js';
@@ -45,7 +46,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
   const spool = createSpool({ dir: config.spoolDir });
   const drainer = createSpoolDrainer({ spool, queue, redis, logger }, jobOptions);
   const store = createPushStore(
-    { producer: createInboundProducer({ queue }, jobOptions), spool },
+    { producer: createInboundProducer({ queue, writeBatch: createWriteBatch(redis) }, jobOptions), spool },
     { timeoutMs: config.enqueueTimeoutMs },
   );
   const app = createReceiverApp(
