@@ -15,7 +15,7 @@ import { createInboundProcessor, type InboundResult } from './inbound-processor.
 import type { OutboundJobData } from './outbound-job.js';
 import { createOutboundProcessor, type OutboundClient, type OutboundResult } from './outbound-processor.js';
 import { createReplyQuota } from './quota.js';
-import { createRateLimiter } from './rate-limiter.js';
+import { createSendAdmission } from './send-admission.js';
 
 export interface WorkersDeps {
   config: Config;
@@ -71,7 +71,7 @@ export function createWorkers(
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
   const prefix = config.prefix;
   const quota = createReplyQuota({ redis }, { prefix, ...config.quota });
-  const limiter = createRateLimiter({ redis }, { prefix, ratePerSecond: config.worker.outboundRatePerSecond });
+  const admission = createSendAdmission({ redis }, { prefix, ratePerSecond: config.worker.outboundRatePerSecond });
   const outboundQueue = new Queue<OutboundJobData>(OUTBOUND_QUEUE, { connection: redis, prefix });
   outboundQueue.on('error', (err) => log.warn({ err: err.message }, 'outbound queue error'));
   const common = { connection: redis, prefix, autorun: false, lockDuration, stalledInterval, maxStalledCount, name };
@@ -87,7 +87,7 @@ export function createWorkers(
       )
     : undefined;
   const outbound = queues.includes('outbound')
-    ? new Worker<OutboundJobData, OutboundResult>(OUTBOUND_QUEUE, createOutboundProcessor({ client, quota, limiter, queue: outboundQueue, logger }), {
+    ? new Worker<OutboundJobData, OutboundResult>(OUTBOUND_QUEUE, createOutboundProcessor({ client, admission, queue: outboundQueue, logger }), {
         ...common,
         concurrency: outboundConcurrency,
       })

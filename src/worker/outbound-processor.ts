@@ -1,7 +1,8 @@
 // One outbound job = one call to the WeChat API with the shared access_token. Before the call:
 // the replies of one message go out in order (reply n waits while reply n-1 is still pending),
 // the user's reply quota is counted (refused at once, no API call, when used up or closed), and
-// the appid's rate limit is honoured (the job waits as delayed, which is not an attempt).
+// the appid's rate limit is honoured (the job waits as delayed, which is not an attempt); those
+// two in one round trip (send-admission.ts).
 // The client invalidates a stale token and retries once itself; what it throws is classified by
 // its class (src/wechat-api/errcodes.ts) and failJob turns that into retry or failed.
 import { performance } from 'node:perf_hooks';
@@ -10,15 +11,14 @@ import type { Logger } from '../logger.js';
 import type { WeChatClient } from '../wechat-api/client.js';
 import { describeError, failJob, willRetry } from './job-failure.js';
 import { outboundJobId, type OutboundJobData } from './outbound-job.js';
-import type { ReplyQuota } from './quota.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { SendAdmission } from './send-admission.js';
 
 export type OutboundClient = Pick<WeChatClient, 'sendCustom' | 'sendTyping'>;
 
 export interface OutboundDeps {
   client: OutboundClient;
-  quota: ReplyQuota;
-  limiter: RateLimiter;
+  /** The user's reply quota and the appid's rate limit, in one call. */
+  admission: SendAdmission;
   /** The outbound queue, to look up the previous reply's state. */
   queue: Queue;
   logger: Logger;
@@ -39,7 +39,7 @@ async function postpone(job: Job, token: string | undefined, ms: number, log: Lo
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-export function createOutboundProcessor({ client, quota, limiter, queue, logger }: OutboundDeps, { orderDelayMs = 100 }: { orderDelayMs?: number } = {}) {
+export function createOutboundProcessor({ client, admission, queue, logger }: OutboundDeps, { orderDelayMs = 100 }: { orderDelayMs?: number } = {}) {
   const base = logger.child({ layer: 'send' });
 
   return async function processOutbound(job: Job<OutboundJobData>, token?: string): Promise<OutboundResult> {
@@ -53,14 +53,14 @@ export function createOutboundProcessor({ client, quota, limiter, queue, logger 
       if (PENDING.has(previous)) return postpone(job, token, orderDelayMs, log, 'order');
     }
     const typing = reply.msgtype === 'typing';
+    let waitMs: number;
     try {
-      await quota.take(d.appid, d.openid, job.id!, { count: !typing });
+      ({ waitMs } = await admission.admit(d.appid, d.openid, job.id!, { count: !typing }));
     } catch (err) {
       log.warn({ attempt, outcome: 'refused', code: describeError(err, attempt).code, err: (err as Error).message }, 'reply refused: customer-service quota');
       return failJob(job, err);
     }
-    const wait = await limiter.acquire(d.appid);
-    if (wait > 0) return postpone(job, token, wait, log, 'rate');
+    if (waitMs > 0) return postpone(job, token, waitMs, log, 'rate');
 
     const started = performance.now();
     try {

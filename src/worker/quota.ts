@@ -11,6 +11,7 @@
 // A new interaction replaces the window unless the open one is at least as generous (as many
 // replies left and open as long) or started later (a late, retried job never resets a newer one).
 import type { Redis } from 'ioredis';
+import { createLuaScript, LUA_NOW_MS } from './lua-script.js';
 import { ReplyQuotaError } from './worker-errors.js';
 
 export type WindowKind = 'message' | 'event';
@@ -24,8 +25,11 @@ export interface QuotaWindow {
 }
 
 export interface ReplyQuota {
-  /** Opens (or keeps) the window for an interaction that happened at `stampMs`. Idempotent per `origin`. */
-  open(appid: string, openid: string, interaction: { kind: WindowKind; stampMs: number; origin: string }): Promise<void>;
+  /**
+   * Opens (or keeps) the window for an interaction that happened at `stampMs`. Idempotent per
+   * `origin`. Resolves with the window then open, what peek() would say (same round trip).
+   */
+  open(appid: string, openid: string, interaction: { kind: WindowKind; stampMs: number; origin: string }): Promise<QuotaWindow | null>;
   peek(appid: string, openid: string): Promise<QuotaWindow | null>;
   /** Counts one reply (once per jobId); `count: false` only checks the window (typing). Throws ReplyQuotaError. */
   take(appid: string, openid: string, jobId: string, options?: { count?: boolean }): Promise<QuotaWindow>;
@@ -42,62 +46,90 @@ export interface ReplyQuotaOptions {
 // Kept past expiry so that a late reply is told "window closed", not "no window".
 const KEEP_AFTER_MS = 3600_000;
 
-const NOW_MS = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+const FIELDS = `'kind', 'allowed', 'used', 'expiresAt'`;
 
-const OPEN = `${NOW_MS}
-local allowed, start, exp = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-if exp <= now then return 0 end
-local cur = redis.call('HMGET', KEYS[1], 'allowed', 'used', 'start', 'expiresAt', 'origin')
-if cur[5] == ARGV[5] then return 0 end
-if cur[4] and tonumber(cur[4]) > now then
-  local left = tonumber(cur[1]) - tonumber(cur[2])
-  if tonumber(cur[3]) > start then return 0 end
-  if left >= allowed and tonumber(cur[4]) >= exp then return 0 end
+// Ends with the hash's window fields, so the caller learns the window without a second call.
+const OPEN = `${LUA_NOW_MS}
+local function open(key, kind, allowed, start, exp, origin)
+  if exp <= now then return end
+  local cur = redis.call('HMGET', key, 'allowed', 'used', 'start', 'expiresAt', 'origin')
+  if cur[5] == origin then return end
+  if cur[4] and tonumber(cur[4]) > now then
+    local left = tonumber(cur[1]) - tonumber(cur[2])
+    if tonumber(cur[3]) > start then return end
+    if left >= allowed and tonumber(cur[4]) >= exp then return end
+  end
+  redis.call('DEL', key)
+  redis.call('HSET', key, 'kind', kind, 'allowed', allowed, 'used', 0, 'start', start, 'expiresAt', exp, 'origin', origin)
+  redis.call('PEXPIREAT', key, exp + ${KEEP_AFTER_MS})
 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'kind', ARGV[1], 'allowed', allowed, 'used', 0, 'start', start, 'expiresAt', exp, 'origin', ARGV[5])
-redis.call('PEXPIREAT', KEYS[1], exp + ${KEEP_AFTER_MS})
-return 1`;
+open(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5])
+return redis.call('HMGET', KEYS[1], ${FIELDS})`;
 
-// Returns {status, kind, allowed, used, expiresAt}; status 1 ok, -1 no window, -2 closed, -3 used up.
-const TAKE = `${NOW_MS}
-local h = redis.call('HMGET', KEYS[1], 'kind', 'allowed', 'used', 'expiresAt')
-if not h[1] then return {-1, '', 0, 0, 0} end
-local allowed, used, exp = tonumber(h[2]), tonumber(h[3]), tonumber(h[4])
-if redis.call('HEXISTS', KEYS[1], 'j:' .. ARGV[1]) == 1 then return {1, h[1], allowed, used, exp} end
-if exp <= now then return {-2, h[1], allowed, used, exp} end
-if ARGV[2] == '1' then
-  if used >= allowed then return {-3, h[1], allowed, used, exp} end
-  used = redis.call('HINCRBY', KEYS[1], 'used', 1)
-  redis.call('HSET', KEYS[1], 'j:' .. ARGV[1], 1)
-end
-return {1, h[1], allowed, used, exp}`;
+/**
+ * Lua function take(key, jobId, count, now) → {status, kind, allowed, used, expiresAt}; status 1
+ * ok, -1 no window, -2 closed, -3 used up. A function so that send-admission.ts can run it in
+ * the same script as the rate limit.
+ */
+export const TAKE_LUA_FUNCTION = `
+local function take(key, jobId, count, now)
+  local h = redis.call('HMGET', key, ${FIELDS})
+  if not h[1] then return {-1, '', 0, 0, 0} end
+  local allowed, used, exp = tonumber(h[2]), tonumber(h[3]), tonumber(h[4])
+  if redis.call('HEXISTS', key, 'j:' .. jobId) == 1 then return {1, h[1], allowed, used, exp} end
+  if exp <= now then return {-2, h[1], allowed, used, exp} end
+  if count == '1' then
+    if used >= allowed then return {-3, h[1], allowed, used, exp} end
+    used = redis.call('HINCRBY', key, 'used', 1)
+    redis.call('HSET', key, 'j:' .. jobId, 1)
+  end
+  return {1, h[1], allowed, used, exp}
+end`;
+
+const TAKE = `${LUA_NOW_MS}${TAKE_LUA_FUNCTION}
+return take(KEYS[1], ARGV[1], ARGV[2], now)`;
+
+export type TakeReply = [status: number, kind: string, allowed: number, used: number, expiresAt: number];
+
+/** The window take() counted against, or the ReplyQuotaError it was refused with. */
+export function windowOrRefusal([status, kind, allowed, used, expiresAt]: TakeReply, openid: string): QuotaWindow | ReplyQuotaError {
+  if (status === 1) return { kind: kind as WindowKind, allowed, remaining: Math.max(0, allowed - used), expiresAt };
+  if (status === -1) return new ReplyQuotaError('quota_no_window', `no customer-service window is open for ${openid}: the user has not interacted (message, menu click, follow, scan) recently`);
+  if (status === -2) return new ReplyQuotaError('quota_window_closed', `the ${kind} window of ${openid} closed at ${new Date(expiresAt).toISOString()} (WeChat would answer 45015)`);
+  return new ReplyQuotaError('quota_exhausted', `all ${allowed} replies of the ${kind} window of ${openid} are used (WeChat would answer 45047)`);
+}
+
+/** The key of one user's window, for scripts that touch it together with other keys. */
+export const quotaKey = (prefix: string, appid: string, openid: string) => `${prefix}:quota:${appid}:${openid}`;
+
+/** HMGET kind, allowed, used, expiresAt → the open window, or null (none, or past its end). */
+function openWindow(h: (string | null)[]): QuotaWindow | null {
+  if (!h[0] || Number(h[3]) <= Date.now()) return null;
+  const allowed = Number(h[1]);
+  return { kind: h[0] as WindowKind, allowed, remaining: Math.max(0, allowed - Number(h[2])), expiresAt: Number(h[3]) };
+}
 
 export function createReplyQuota({ redis }: { redis: Redis }, { prefix, messageReplies, messageWindowS, eventReplies, eventWindowS }: ReplyQuotaOptions): ReplyQuota {
-  const key = (appid: string, openid: string) => `${prefix}:quota:${appid}:${openid}`;
   const grant = { message: { allowed: messageReplies, windowMs: messageWindowS * 1000 }, event: { allowed: eventReplies, windowMs: eventWindowS * 1000 } };
+  const openScript = createLuaScript({ redis }, { source: OPEN });
+  const takeScript = createLuaScript({ redis }, { source: TAKE });
 
   return {
     async open(appid, openid, { kind, stampMs, origin }) {
       const start = Math.min(stampMs, Date.now()); // a clock ahead of ours never stretches the window
       const { allowed, windowMs } = grant[kind];
-      await redis.eval(OPEN, 1, key(appid, openid), kind, allowed, start, start + windowMs, origin);
+      const h = (await openScript.run([quotaKey(prefix, appid, openid)], [kind, allowed, start, start + windowMs, origin])) as (string | null)[];
+      return openWindow(h);
     },
 
     async peek(appid, openid) {
-      const h = await redis.hmget(key(appid, openid), 'kind', 'allowed', 'used', 'expiresAt');
-      if (!h[0] || Number(h[3]) <= Date.now()) return null;
-      const allowed = Number(h[1]);
-      return { kind: h[0] as WindowKind, allowed, remaining: Math.max(0, allowed - Number(h[2])), expiresAt: Number(h[3]) };
+      return openWindow(await redis.hmget(quotaKey(prefix, appid, openid), 'kind', 'allowed', 'used', 'expiresAt'));
     },
 
     async take(appid, openid, jobId, { count = true } = {}) {
-      const [status, kind, allowed, used, expiresAt] = (await redis.eval(TAKE, 1, key(appid, openid), jobId, count ? '1' : '0')) as [number, string, number, number, number];
-      const window = { kind: kind as WindowKind, allowed, remaining: Math.max(0, allowed - used), expiresAt };
-      if (status === 1) return window;
-      if (status === -1) throw new ReplyQuotaError('quota_no_window', `no customer-service window is open for ${openid}: the user has not interacted (message, menu click, follow, scan) recently`);
-      if (status === -2) throw new ReplyQuotaError('quota_window_closed', `the ${kind} window of ${openid} closed at ${new Date(expiresAt).toISOString()} (WeChat would answer 45015)`);
-      throw new ReplyQuotaError('quota_exhausted', `all ${allowed} replies of the ${kind} window of ${openid} are used (WeChat would answer 45047)`);
+      const r = windowOrRefusal((await takeScript.run([quotaKey(prefix, appid, openid)], [jobId, count ? '1' : '0'])) as TakeReply, openid);
+      if (r instanceof ReplyQuotaError) throw r;
+      return r;
     },
   };
 }

@@ -4,6 +4,7 @@
 // appid in Redis (one Lua call per send) is both smaller and fairer: a job that finds the bucket
 // empty is put back as delayed for exactly the wait, which does not count as an attempt.
 import type { Redis } from 'ioredis';
+import { createLuaScript, LUA_NOW_MS } from './lua-script.js';
 
 export interface RateLimiter {
   /** 0 if the call may go now (a token is taken), else the milliseconds to wait. */
@@ -11,25 +12,37 @@ export interface RateLimiter {
 }
 
 // Bucket of `burst` tokens refilled at `rate` per second; Redis's clock, so all hosts agree.
-const ACQUIRE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
-local h = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(h[1]) or burst
-local ts = tonumber(h[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) * 1000 / rate) end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
-return wait`;
+// A Lua function so that send-admission.ts can run it in the same script as the reply quota.
+export const ACQUIRE_LUA_FUNCTION = `
+local function acquire(key, rate, burst, now)
+  local h = redis.call('HMGET', key, 'tokens', 'ts')
+  local tokens = tonumber(h[1]) or burst
+  local ts = tonumber(h[2]) or now
+  tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
+  local wait = 0
+  if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) * 1000 / rate) end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', now)
+  redis.call('PEXPIRE', key, math.ceil(burst * 1000 / rate) + 1000)
+  return wait
+end`;
 
-export function createRateLimiter({ redis }: { redis: Redis }, { prefix, ratePerSecond, burst = ratePerSecond }: { prefix: string; ratePerSecond: number; burst?: number }): RateLimiter {
+const ACQUIRE = `${LUA_NOW_MS}${ACQUIRE_LUA_FUNCTION}
+return acquire(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), now)`;
+
+export const rateKey = (prefix: string, appid: string) => `${prefix}:rate:${appid}`;
+
+export interface RateLimiterOptions {
+  prefix: string;
+  ratePerSecond: number;
+  burst?: number;
+}
+
+export function createRateLimiter({ redis }: { redis: Redis }, { prefix, ratePerSecond, burst = ratePerSecond }: RateLimiterOptions): RateLimiter {
   const cap = Math.max(1, burst);
+  const script = createLuaScript({ redis }, { source: ACQUIRE });
   return {
     async acquire(appid) {
-      return Number(await redis.eval(ACQUIRE, 1, `${prefix}:rate:${appid}`, ratePerSecond, cap));
+      return Number(await script.run([rateKey(prefix, appid)], [ratePerSecond, cap]));
     },
   };
 }

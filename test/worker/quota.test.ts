@@ -82,6 +82,15 @@ describe('reply quota', () => {
     expect(await quota.peek('wxA', u)).toMatchObject({ kind: 'event', remaining: 3 });
   });
 
+  it('open() answers with the window peek() would show, or null when the interaction opened none', async () => {
+    const u = user();
+    expect(await quota.open('wxA', u, { kind: 'event', stampMs: now() - 61_000, origin: 'old' })).toBeNull();
+    const opened = await quota.open('wxA', u, { kind: 'message', stampMs: now(), origin: 'm1' });
+    expect(opened).toEqual(await quota.peek('wxA', u));
+    await takeAll('wxA', u, 2);
+    expect(await quota.open('wxA', u, { kind: 'event', stampMs: now(), origin: 'e1' })).toMatchObject({ kind: 'message', remaining: 3 });
+  });
+
   it('accounts and users are counted apart', async () => {
     const u = user();
     await quota.open('wxA', u, { kind: 'event', stampMs: now(), origin: 'e' });

@@ -1,0 +1,46 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createReplyQuota } from '../../src/worker/quota.js';
+import { createSendAdmission } from '../../src/worker/send-admission.js';
+import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
+
+const prefix = testPrefix('admit');
+const redis = new Redis(REDIS_URL);
+afterAll(async () => {
+  await deleteKeys(prefix);
+  redis.disconnect();
+});
+
+const quota = createReplyQuota({ redis }, { prefix, messageReplies: 5, messageWindowS: 48 * 3600, eventReplies: 3, eventWindowS: 60 });
+let n = 0;
+const user = () => `oAdmit${++n}`;
+
+describe('send admission: reply quota then rate limit, one round trip', () => {
+  it('counts the reply once per job id and takes a rate token only when the quota grants the send', async () => {
+    // One token per 100 s: the second granted send waits however slow this machine is.
+    const admission = createSendAdmission({ redis }, { prefix, ratePerSecond: 0.01, burst: 1 });
+    const u = user();
+    await expect(admission.admit('wxA', u, 'j0')).rejects.toMatchObject({ code: 'quota_no_window' });
+    const opened = await quota.open('wxA', u, { kind: 'event', stampMs: Date.now(), origin: 'e1' });
+    expect(opened).toMatchObject({ kind: 'event', allowed: 3, remaining: 3 });
+    // The refusal above took no rate token: this send goes now.
+    expect(await admission.admit('wxA', u, 'j1')).toMatchObject({ waitMs: 0, window: { kind: 'event', remaining: 2 } });
+    const second = await admission.admit('wxA', u, 'j2');
+    expect(second.window.remaining).toBe(1);
+    expect(second.waitMs).toBeGreaterThan(0);
+    expect(second.waitMs).toBeLessThanOrEqual(100_000);
+    // Retried after its wait: counted already, not again.
+    expect((await admission.admit('wxA', u, 'j2')).window.remaining).toBe(1);
+    expect((await quota.peek('wxA', u))!.remaining).toBe(1);
+  });
+
+  it('refuses a used-up window without an API call, as quota.take does', async () => {
+    const admission = createSendAdmission({ redis }, { prefix: `${prefix}:b`, ratePerSecond: 1000 });
+    const q = createReplyQuota({ redis }, { prefix: `${prefix}:b`, messageReplies: 1, messageWindowS: 60, eventReplies: 1, eventWindowS: 60 });
+    const u = user();
+    await q.open('wxA', u, { kind: 'message', stampMs: Date.now(), origin: 'm1' });
+    expect(await admission.admit('wxA', u, 't', { count: false })).toMatchObject({ waitMs: 0, window: { remaining: 1 } });
+    expect((await admission.admit('wxA', u, 'a')).window.remaining).toBe(0);
+    await expect(admission.admit('wxA', u, 'b')).rejects.toMatchObject({ code: 'quota_exhausted' });
+  });
+});
