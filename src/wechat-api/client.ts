@@ -1,12 +1,14 @@
 // Calls to the WeChat API with the shared access_token. A token WeChat no longer accepts
 // (40001/40014/42001) is invalidated in the keeper — only that token, compare-and-swap — and the
 // call is retried once with its replacement; every other failure is a typed error for the caller
-// (the worker) to retry or give up on. Keep-alive comes with Node's fetch (undici's global pool).
+// (the worker) to retry or give up on. HTTP goes over node:http keep-alive agents, not fetch
+// (http-exchange.ts says why).
 // https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
 import { WxgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { classifyErrcode, isTokenPath, toApiError } from './errcodes.js';
-import { errcodeOf, requestJson, type FetchLike } from './http.js';
+import { errcodeOf, exchangeJson } from './http.js';
+import { sharedHttpExchange, type HttpExchange } from './http-exchange.js';
 import type { TokenKeeper } from './token-keeper.js';
 
 export type WeChatResult = Record<string, unknown> & { errcode?: number; errmsg?: string };
@@ -52,7 +54,8 @@ export interface WeChatClient {
 export interface WeChatClientDeps {
   tokenKeeper?: Pick<TokenKeeper, 'get' | 'invalidate'>;
   logger: Logger;
-  fetch?: FetchLike;
+  /** The HTTP transport (default: the process's shared keep-alive one). */
+  http?: HttpExchange;
 }
 
 export interface WeChatClientOptions {
@@ -60,7 +63,7 @@ export interface WeChatClientOptions {
   timeoutMs?: number;
 }
 
-export function createWeChatClient({ tokenKeeper, logger, fetch = globalThis.fetch }: WeChatClientDeps, { apiBase, timeoutMs = 5000 }: WeChatClientOptions): WeChatClient {
+export function createWeChatClient({ tokenKeeper, logger, http = sharedHttpExchange() }: WeChatClientDeps, { apiBase, timeoutMs = 5000 }: WeChatClientOptions): WeChatClient {
   const ownLog = logger.child({ layer: 'send' });
 
   async function once(appid: string, path: string, body: unknown, method: 'GET' | 'POST', query: Record<string, string>, token: string | undefined, attempt: number, callerLog: Logger | undefined) {
@@ -73,7 +76,7 @@ export function createWeChatClient({ tokenKeeper, logger, fetch = globalThis.fet
     const ms = () => Math.round((performance.now() - started) * 10) / 10;
     let json: Record<string, unknown>;
     try {
-      json = await requestJson(fetch, { url: `${apiBase}${path}${qs ? `?${qs}` : ''}`, path, method, body, timeoutMs });
+      json = await exchangeJson(http, { url: `${apiBase}${path}${qs ? `?${qs}` : ''}`, path, method, body, timeoutMs });
     } catch (err) {
       log.warn({ appid, openid, path, errcode: undefined, code: (err as WxgateError).code, ms: ms(), attempt }, 'wechat api call failed');
       throw err;

@@ -2,6 +2,7 @@
 // are not WeChat errcodes (network, 5xx, non-JSON) turned into typed errors. The URL may carry
 // access_token or secret in its query string, so it is never put into an error or a log line.
 import { PermanentApiError, TransientApiError } from './errcodes.js';
+import { HttpExchangeError, type HttpAnswer, type HttpExchange } from './http-exchange.js';
 
 export type FetchLike = typeof globalThis.fetch;
 
@@ -34,15 +35,33 @@ export async function requestJson(fetchImpl: FetchLike, { url, path, method, bod
   } catch (err) {
     throw new TransientApiError({ code: 'wechat_network', errmsg: `reading the answer failed: ${(err as Error).message}`, path, kind: 'network' });
   }
-  if (res.status >= 500) {
-    throw new TransientApiError({ code: 'wechat_http_5xx', errmsg: `HTTP ${res.status}`, path, kind: 'http' });
+  return jsonAnswer(res.status, text, path);
+}
+
+/** requestJson over an HttpExchange (the API client's keep-alive transport): the same errors. */
+export async function exchangeJson(exchange: HttpExchange, { url, path, method, body, timeoutMs }: JsonRequest): Promise<Record<string, unknown>> {
+  let answer: HttpAnswer;
+  try {
+    answer = await exchange({ url, method, json: body === undefined ? undefined : JSON.stringify(body), timeoutMs });
+  } catch (err) {
+    const e = err as Error;
+    const what = err instanceof HttpExchangeError && err.phase === 'response' ? `reading the answer failed: ${e.message}` : e.message;
+    throw new TransientApiError({ code: 'wechat_network', errmsg: what, path, kind: 'network' });
+  }
+  return jsonAnswer(answer.status, answer.text, path);
+}
+
+/** An answer's status and body as WeChat's JSON object, or the typed error they amount to. */
+function jsonAnswer(status: number, text: string, path: string): Record<string, unknown> {
+  if (status >= 500) {
+    throw new TransientApiError({ code: 'wechat_http_5xx', errmsg: `HTTP ${status}`, path, kind: 'http' });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    const fields = { errmsg: `HTTP ${res.status}, answer is not JSON`, path, kind: 'http' as const };
-    throw res.status >= 400 ? new PermanentApiError({ code: 'wechat_http_4xx', ...fields }) : new TransientApiError({ code: 'wechat_bad_response', ...fields });
+    const fields = { errmsg: `HTTP ${status}, answer is not JSON`, path, kind: 'http' as const };
+    throw status >= 400 ? new PermanentApiError({ code: 'wechat_http_4xx', ...fields }) : new TransientApiError({ code: 'wechat_bad_response', ...fields });
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new TransientApiError({ code: 'wechat_bad_response', errmsg: 'answer is not a JSON object', path, kind: 'http' });
