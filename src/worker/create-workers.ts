@@ -15,6 +15,7 @@ import { createInboundProcessor, type InboundResult } from './inbound-processor.
 import type { OutboundJobData } from './outbound-job.js';
 import { createOutboundProcessor, type OutboundClient, type OutboundResult } from './outbound-processor.js';
 import { createReplyQuota } from './quota.js';
+import { batchWrites } from './batch-writes.js';
 import { createSendAdmission } from './send-admission.js';
 
 export interface WorkersDeps {
@@ -67,7 +68,7 @@ export function createWorkers(
   }: WorkersOptions = {},
 ): Workers {
   const log = logger.child({ layer: 'worker' });
-  const redis = createRedis(config.redisUrl, 'worker');
+  const redis = batchWrites(createRedis(config.redisUrl, 'worker'));
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
   const prefix = config.prefix;
   const quota = createReplyQuota({ redis }, { prefix, ...config.quota });
