@@ -9,7 +9,7 @@ import { buildPush, textMessage, type BuiltPush, type PushMode } from '../src/de
 import { deletePrefix } from './lib/redis-cleanup.js';
 import { runConstantRate } from './lib/constant-rate.js';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { startTarget } from './lib/target.js';
+import { startTarget, type RunningTarget } from './lib/target.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ACCOUNT = { appid: 'wxbench000000001', token: 'benchtoken', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' };
@@ -60,51 +60,114 @@ const TARGETS: TargetSpec[] = [
   })),
 ];
 
-async function measure(spec: TargetSpec, logDir: string, load: { durationS: number; rate?: number; poolSize: number }): Promise<TargetResult> {
+interface Started {
+  readonly spec: TargetSpec;
+  readonly prefix: string;
+  readonly spoolDir: string;
+  readonly target: RunningTarget;
+}
+
+async function start(spec: TargetSpec, logDir: string): Promise<Started> {
   const prefix = `wxbench-${randomUUID().slice(0, 8)}`;
   const spoolDir = mkdtempSync(join(tmpdir(), 'wxgate-bench-spool-'));
   const target = await startTarget(spec.script, spec.env(prefix, spoolDir), join(logDir, `${spec.script}-${spec.mode}.log`));
-  try {
-    await runLoad(target.url, pool(2000, spec.mode, spec.path), { durationS: 2 }); // warm-up (JIT, connections)
-    const requests = pool(load.poolSize, spec.mode, spec.path);
-    const cpuBefore = target.cpuMs();
-    const result = load.rate ? await runConstantRate(target.url, requests, { rate: load.rate, durationS: load.durationS }) : await runLoad(target.url, requests, { durationS: load.durationS });
-    const cpuUsPerReq = Math.round(((target.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests));
-    return { target: spec.name, ...result, rssMiB: target.rssMiB(), cpuUsPerReq };
-  } finally {
-    await target.stop();
-    await deletePrefix(REDIS_URL, prefix);
-    rmSync(spoolDir, { recursive: true, force: true });
-  }
+  return { spec, prefix, spoolDir, target };
+}
+
+async function stop({ target, prefix, spoolDir }: Started): Promise<void> {
+  await target.stop();
+  await deletePrefix(REDIS_URL, prefix);
+  rmSync(spoolDir, { recursive: true, force: true });
+}
+
+/** One measured load on one target: fresh pushes (a new MsgId and nonce each), its CPU read from /proc. */
+async function measure({ spec, target, prefix }: Started, load: { durationS: number; rate?: number; poolSize: number }): Promise<TargetResult> {
+  const requests = pool(load.poolSize, spec.mode, spec.path);
+  const cpuBefore = target.cpuMs();
+  const result = load.rate ? await runConstantRate(target.url, requests, { rate: load.rate, durationS: load.durationS }) : await runLoad(target.url, requests, { durationS: load.durationS });
+  const cpuUsPerReq = Math.round(((target.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests));
+  const measured = { target: spec.name, ...result, rssMiB: target.rssMiB(), cpuUsPerReq };
+  await deletePrefix(REDIS_URL, prefix); // every round starts from the same (empty) Redis
+  return measured;
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** The per-target figure of the run: the median of its rounds (RSS: the largest). */
+function summarize(rounds: readonly TargetResult[]): TargetResult {
+  const med = (f: (r: TargetResult) => number) => Math.round(median(rounds.map(f)) * 10) / 10;
+  return {
+    target: rounds[0]!.target,
+    requests: rounds.reduce((n, r) => n + r.requests, 0),
+    rps: Math.round(median(rounds.map((r) => r.rps))),
+    p50: med((r) => r.p50),
+    p99: med((r) => r.p99),
+    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    rssMiB: Math.max(...rounds.map((r) => r.rssMiB)),
+    cpuUsPerReq: Math.round(median(rounds.map((r) => r.cpuUsPerReq))),
+  };
 }
 
 export interface ReceiveBench {
+  readonly rounds: number;
+  readonly durationS: number;
   readonly throughput: TargetResult[];
+  readonly perRound: TargetResult[][];
   readonly constantRate: TargetResult;
   readonly ratios: Record<string, { rps: number; cpu: number }>;
 }
 
-export async function benchReceive({ durationS = 10 }: { durationS?: number } = {}): Promise<ReceiveBench> {
+/**
+ * Every target runs at once (idle when not loaded) and is loaded in turn, `rounds` times, in an
+ * order rotated each round. This machine drifts by a factor of two over minutes (bench/README.md):
+ * a ratio is taken within each round, from loads seconds apart, and the median of the rounds'
+ * ratios is reported.
+ */
+export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: number; rounds?: number } = {}): Promise<ReceiveBench> {
   const logDir = join(import.meta.dirname, 'results', 'tmp');
   mkdirSync(logDir, { recursive: true });
-  const throughput: TargetResult[] = [];
-  for (const spec of TARGETS) {
-    const r = await measure(spec, logDir, { durationS, poolSize: 150_000 });
-    throughput.push(r);
-    console.log(`${r.target.padEnd(28)} ${String(r.rps).padStart(7)} req/s  ${String(r.cpuUsPerReq).padStart(5)} µs CPU/req  p50 ${r.p50} ms  p99 ${r.p99} ms  rss ${r.rssMiB} MiB  non-2xx ${r.non2xx}  errors ${r.errors}`);
+  const started: Started[] = [];
+  try {
+    for (const spec of TARGETS) started.push(await start(spec, logDir));
+    for (const s of started) await runLoad(s.target.url, pool(2000, s.spec.mode, s.spec.path), { durationS: 2 }); // warm-up (JIT, connections)
+    const perRound: TargetResult[][] = [];
+    for (let r = 0; r < rounds; r++) {
+      const results = new Map<string, TargetResult>();
+      for (let k = 0; k < started.length; k++) {
+        const s = started[(k + r) % started.length]!;
+        results.set(s.spec.name, await measure(s, { durationS, poolSize: 80_000 }));
+      }
+      perRound.push(TARGETS.map((t) => results.get(t.name)!));
+      console.log(`round ${r + 1}: ${perRound[r]!.map((t) => `${t.target} ${t.rps} req/s ${t.cpuUsPerReq} µs`).join(' | ')}`);
+    }
+    const throughput = TARGETS.map((_, i) => summarize(perRound.map((round) => round[i]!)));
+    for (const t of throughput) console.log(`${t.target.padEnd(28)} ${String(t.rps).padStart(7)} req/s  ${String(t.cpuUsPerReq).padStart(5)} µs CPU/req  p50 ${t.p50} ms  p99 ${t.p99} ms  rss ${t.rssMiB} MiB  non-2xx ${t.non2xx}  errors ${t.errors}`);
+    const plain = started[3]!;
+    const constantRate = await measure(plain, { durationS: 10, rate: 2000, poolSize: 2000 * 10 + 1000 });
+    console.log(`wxgate plaintext @2000 req/s  p50 ${constantRate.p50} ms  p99 ${constantRate.p99} ms`);
+    // Throughput ratio (req/s) and the same ratio from CPU per request (inverse), per round, then the median.
+    const ratio = (a: string, b: string) => {
+      const of = (round: TargetResult[], name: string) => round.find((t) => t.target === name)!;
+      return {
+        rps: round2(median(perRound.map((round) => of(round, a).rps / of(round, b).rps))),
+        cpu: round2(median(perRound.map((round) => of(round, b).cpuUsPerReq / of(round, a).cpuUsPerReq))),
+      };
+    };
+    const ratios = {
+      'wxgate plaintext / co-wechat + BullMQ add (target ≥ 1.2)': ratio('wxgate plaintext', 'co-wechat + BullMQ add'),
+      'wxgate plaintext / co-wechat (empty handler) (target ≥ 0.85)': ratio('wxgate plaintext', 'co-wechat (empty handler)'),
+      'wxgate plaintext / bare node:http (target ≥ 0.28)': ratio('wxgate plaintext', 'bare node:http'),
+      'wxgate safe mode / wxgate plaintext (target ≥ 0.9)': ratio('wxgate safe mode', 'wxgate plaintext'),
+    };
+    return { rounds, durationS, throughput, perRound, constantRate, ratios };
+  } finally {
+    for (const s of started) await stop(s);
+    rmSync(logDir, { recursive: true, force: true });
   }
-  const constantRate = await measure(TARGETS[3]!, logDir, { durationS, rate: 2000, poolSize: 2000 * durationS + 1000 });
-  console.log(`wxgate plaintext @2000 req/s  p50 ${constantRate.p50} ms  p99 ${constantRate.p99} ms`);
-  const of = (name: string) => throughput.find((t) => t.target === name)!;
-  const round = (x: number) => Math.round(x * 100) / 100;
-  // Throughput ratio (req/s) and the same ratio from CPU per request (inverse), side by side.
-  const ratio = (a: string, b: string) => ({ rps: round(of(a).rps / of(b).rps), cpu: round(of(b).cpuUsPerReq / of(a).cpuUsPerReq) });
-  const ratios = {
-    'wxgate plaintext / co-wechat + BullMQ add (target ≥ 1.2)': ratio('wxgate plaintext', 'co-wechat + BullMQ add'),
-    'wxgate plaintext / co-wechat (empty handler) (target ≥ 0.85)': ratio('wxgate plaintext', 'co-wechat (empty handler)'),
-    'wxgate plaintext / bare node:http (target ≥ 0.28)': ratio('wxgate plaintext', 'bare node:http'),
-    'wxgate safe mode / wxgate plaintext (target ≥ 0.9)': ratio('wxgate safe mode', 'wxgate plaintext'),
-  };
-  rmSync(logDir, { recursive: true, force: true });
-  return { throughput, constantRate, ratios };
 }

@@ -44,11 +44,13 @@ const SUITES: Record<string, Suite> = {
     run: () => benchReceive(),
     table: (r: Awaited<ReturnType<typeof benchReceive>>) =>
       [
+        `${r.rounds} rounds of ${r.durationS} s per target, the targets loaded in turn (order rotated each round); each figure is the median of its rounds, each ratio the median of the ratios within a round.`,
+        '',
         '| target | req/s | CPU µs/req | p50 ms | p99 ms | RSS MiB |',
         '|---|---:|---:|---:|---:|---:|',
         ...r.throughput.map((t) => `| ${t.target} | ${t.rps} | ${t.cpuUsPerReq} | ${t.p50} | ${t.p99} | ${t.rssMiB} |`),
         '',
-        '| ratio (same run) | by req/s | by CPU per request |',
+        '| ratio (within a round; median of the rounds) | by req/s | by CPU per request |',
         '|---|---:|---:|',
         ...Object.entries(r.ratios).map(([k, v]) => `| ${k} | ${v.rps} | ${v.cpu} |`),
         '',
