@@ -53,6 +53,21 @@ describe('simulate against a server that acknowledges', () => {
     expect(new Set(s.seen.map((r) => parseXml(r.body).MsgId)).size).toBe(12);
   });
 
+  it('prebuild: the same pushes, built before onStart and the first send', async () => {
+    const s = await server(reply('success'));
+    let seenAtStart = -1;
+    const summary = await simulate({ ...ACCOUNT, url: s.url, count: 6, users: 2, concurrency: 3, prebuild: true, onStart: () => (seenAtStart = s.seen.length) });
+    expect(seenAtStart).toBe(0);
+    expect(summary).toMatchObject({ mode: 'aes', messages: 6, acknowledged: { first: 6 } });
+    const cipher = createMessageCipher({ appid: ACCOUNT.appid, encodingAESKey: ACCOUNT.aesKey });
+    for (const r of s.seen) {
+      const encrypt = parseXml(r.body).Encrypt as string;
+      expect(r.query.msg_signature).toBe(sha1Signature([ACCOUNT.token, r.query.timestamp!, r.query.nonce!, encrypt]));
+      expect(parseXml(cipher.decrypt(encrypt)).FromUserName).toBe(r.query.openid);
+    }
+    expect(new Set(s.seen.map((r) => r.query.openid)).size).toBe(2);
+  });
+
   it('aes mode: msg_signature over the ciphertext, which decrypts to the message for this appid', async () => {
     const s = await server(reply(''));
     const summary = await simulate({ ...ACCOUNT, url: `${s.url}/${ACCOUNT.appid}`, count: 3, content: '你好 007' });

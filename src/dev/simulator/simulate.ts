@@ -40,6 +40,8 @@ export async function simulate({
   maxDurationMs = 600_000,
   toUser = 'gh_wxgate',
   onMessage,
+  prebuild = false,
+  onStart,
 }: SimulateOptions): Promise<SimulationSummary> {
   const target = new URL(url);
   if (target.protocol !== 'http:') throw new TypeError(`simulate: ${url} is not an http:// URL (the simulator talks to the server behind TLS)`);
@@ -62,13 +64,19 @@ export async function simulate({
     return t;
   }
 
-  async function runMessage(seq: number): Promise<MessageResult> {
+  function build(seq: number) {
     const kind = kinds[(seq - 1) % kinds.length]!;
     const sender = openid ?? syntheticOpenid(tag, (seq - 1) % Math.max(1, users));
     const createTime = createTimeFor(kind, sender);
     const msgId = `${msgIdBase}${String(seq).padStart(6, '0')}`;
     const message = buildMessage({ kind, openid: sender, msgId, createTime, toUser, content, seq });
-    const push = buildPush(account, message, { mode, basePath });
+    return { kind, sender, createTime, msgId, message, push: buildPush(account, message, { mode, basePath }) };
+  }
+  const prebuilt: (ReturnType<typeof build> | undefined)[] | undefined = prebuild ? Array.from({ length: count }, (_, i) => build(i + 1)) : undefined;
+
+  async function runMessage(seq: number): Promise<MessageResult> {
+    const { kind, sender, createTime, msgId, message, push } = prebuilt?.[seq - 1] ?? build(seq);
+    if (prebuilt) prebuilt[seq - 1] = undefined; // sent: let it go
     const deliveries: DeliveryResult[] = [];
     let ackedOn = 0;
     for (let n = 1; n <= maxDeliveries; n += 1) {
@@ -97,6 +105,7 @@ export async function simulate({
   }
 
   const results: MessageResult[] = [];
+  onStart?.();
   const started = performance.now();
   let next = 0;
   let notSent = 0;

@@ -38,6 +38,14 @@ export interface SimulateOptions {
   toUser?: string;
   /** Called as each message finishes (benchmarks correlate replies with it). */
   onMessage?: (result: MessageResult) => void;
+  /**
+   * Build every push (XML, encryption, signatures) before the first is sent, so that a benchmark
+   * sharing the cores with the server does not count that work in its timed phase. CreateTime and
+   * timestamp are then the build time, seconds before the send (well inside the receiver's window).
+   */
+  prebuild?: boolean;
+  /** Called just before the first push is sent (after prebuilding): where a benchmark starts its clocks. */
+  onStart?: () => void;
 }
 
 export interface MessageResult {
