@@ -40,7 +40,8 @@ export interface ContextSetup<M> {
   dedupKey: string;
   attempt: number;
   log: Logger;
-  signal: AbortSignal;
+  /** A signal, or how to make it when the handler first reads ctx.signal. */
+  signal: AbortSignal | (() => AbortSignal);
   quotaWindow: QuotaWindow | null;
   /** Queues one reply with this index (idempotent per index). */
   enqueue(reply: Reply, index: number): Promise<void>;
@@ -86,7 +87,9 @@ export function createHandlerContext<M>({ appid, message, openid, dedupKey, atte
     openid,
     message,
     log,
-    signal,
+    get signal() {
+      return typeof signal === 'function' ? signal() : signal;
+    },
     attempt,
     dedupKey,
     get repliesLeft() {

@@ -11,6 +11,7 @@ import { describeError, failJob, willRetry } from './job-failure.js';
 import { outboundJobId, outboundJobOptions, type OutboundJobData, type OutboundJobOptionsConfig } from './outbound-job.js';
 import type { ReplyQuota, WindowKind } from './quota.js';
 import type { Router } from './router.js';
+import { createHandlerSignal, type HandlerSignal } from './handler-signal.js';
 import { HandlerTimeoutError } from './worker-errors.js';
 import { PROBE_OPENID } from '../probe-openid.js';
 
@@ -43,7 +44,7 @@ export function interactionKind(m: WeChatMessage): WindowKind | undefined {
 const round = (n: number) => Math.round(n * 10) / 10;
 
 /** Resolves with the handler's result, or rejects with HandlerTimeoutError once `ms` has passed. */
-function withTimeLimit<T>(work: () => T | Promise<T>, ms: number, controller: AbortController): Promise<T> {
+function withTimeLimit<T>(work: () => T | Promise<T>, ms: number, controller: Pick<HandlerSignal, 'abort'>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -80,15 +81,14 @@ export function createInboundProcessor({ router, quota, outbound, logger }: Inbo
       return { route: null, replies: 0 };
     }
 
-    const controller = new AbortController();
-    const signal = jobSignal ? AbortSignal.any([controller.signal, jobSignal]) : controller.signal;
+    const handlerSignal = createHandlerSignal(jobSignal);
     const running = createHandlerContext({
       appid,
       message,
       openid: s.openid,
       dedupKey,
       attempt,
-      signal,
+      signal: () => handlerSignal.signal,
       log: logger.child({ layer: 'handler', ...keys, route: route.name }),
       quotaWindow: opened !== undefined ? opened : await quota.peek(appid, s.openid),
       enqueue: async (reply, index) => {
@@ -100,7 +100,7 @@ export function createInboundProcessor({ router, quota, outbound, logger }: Inbo
 
     const handlerStarted = performance.now();
     try {
-      const returned = await withTimeLimit(() => route.run(message, running.ctx), jobTimeoutMs, controller);
+      const returned = await withTimeLimit(() => route.run(message, running.ctx), jobTimeoutMs, handlerSignal);
       const replies = await running.finish(returned);
       workerLog.info({ attempt, waitMs, handlerMs: round(performance.now() - handlerStarted), ms: Date.now() - startedAt, route: route.name, outcome: 'handled', replies }, 'message handled');
       return { route: route.name, replies };
