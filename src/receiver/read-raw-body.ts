@@ -8,23 +8,20 @@ const tooLarge = (limitBytes: number) => new RequestError('body_too_large', `bod
 
 export function readRawBody(req: IncomingMessage, limitBytes: number): Promise<string> {
   if (Number(req.headers['content-length']) > limitBytes) return Promise.reject(tooLarge(limitBytes));
+  // Inline listeners: tsx (esbuild keepNames) wraps every named closure in a __name() call,
+  // per request here. Once the promise settles, later events change nothing.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = (err?: Error) => {
-      req.off('data', onData).off('end', onEnd).off('error', done);
-      if (err) reject(err);
-      else resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
-    };
-    const onData = (chunk: Buffer) => {
+    req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limitBytes) chunks.push(chunk);
       else {
-        done(tooLarge(limitBytes));
+        reject(tooLarge(limitBytes));
         req.destroy(); // the rest is never read
       }
-    };
-    const onEnd = () => done();
-    req.on('data', onData).on('end', onEnd).on('error', done);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
   });
 }
