@@ -28,7 +28,8 @@ export function createReceiverApp({ registry, store, redis, logger, metrics, rou
   // Behind nginx: X-Forwarded-For is trusted for ctx.ip.
   app.proxy = true;
   app.on('error', (err: Error) => logger.error({ layer: 'receive', err: err.message }, 'unhandled receiver error'));
-  for (const router of [createWechatRoutes({ registry, store, logger, metrics }, routeOptions), createHealthRoutes({ redis }, { spoolDir }), ...routers]) {
+  app.use(createWechatRoutes({ registry, store, logger, metrics }, routeOptions));
+  for (const router of [createHealthRoutes({ redis }, { spoolDir }), ...routers]) {
     app.use(router.routes()).use(router.allowedMethods());
   }
   return app;

@@ -50,6 +50,18 @@ describe('URL verification (GET)', () => {
   });
 });
 
+describe('other methods and paths', () => {
+  it('405 with Allow for another method on /wechat and /wechat/:appid; 404 beside them', async () => {
+    for (const path of ['/wechat', `/wechat/${TEST_APP.appid}`]) {
+      const res = await fetch(t.url + path, { method: 'PUT', body: 'x' });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
+    }
+    expect((await fetch(`${t.url}/wechatx`, { method: 'POST', body: 'x' })).status).toBe(404);
+    expect((await fetch(`${t.url}/wechat/a/b`, { method: 'POST', body: 'x' })).status).toBe(404);
+  });
+});
+
 describe('pushes (POST)', () => {
   it.each<PushMode>(['plain', 'compat', 'aes'])('%s mode: success, exactly one job with the parsed message', async (mode) => {
     const msgId = uniqueMsgId();
