@@ -5,6 +5,7 @@
 // runs); the other routes (health, metrics, internal API) keep the router.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { parse as parseQuery } from 'node:querystring';
 import type { Context, Middleware } from 'koa';
 import { WxgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -47,6 +48,17 @@ function reject(ctx: Context, log: Logger, fields: Record<string, unknown>, err:
   log[level](fields, 'push rejected');
 }
 
+/**
+ * The query string as a record of strings. node:querystring rather than Koa's ctx.query, which
+ * builds a URLSearchParams and defines each key by defineProperty (~3 % of a push's CPU); both
+ * decode '+' and %xx alike. WeChat sends each parameter once: a repeated one counts as absent.
+ */
+function readQuery(ctx: Context): PushQuery {
+  const query = parseQuery(ctx.querystring);
+  for (const key in query) if (typeof query[key] !== 'string') delete query[key];
+  return query as PushQuery;
+}
+
 /** The appid segment of /wechat/:appid, '' for /wechat, undefined for any other path. */
 export function wechatPathAppid(path: string): string | undefined {
   if (!path.startsWith('/wechat')) return undefined;
@@ -66,7 +78,7 @@ export function createWechatRoutes({ registry, store, logger, metrics: allMetric
 
   async function verifyUrl(ctx: Context, pathAppid: string | undefined): Promise<void> {
     const started = performance.now();
-    const query = ctx.query as PushQuery;
+    const query = readQuery(ctx);
     const fields = { appid: pathAppid, reqId: ctx.get('x-request-id') || randomUUID(), kind: 'url_verification' };
     try {
       const app = registry.resolve(pathAppid);
@@ -83,7 +95,7 @@ export function createWechatRoutes({ registry, store, logger, metrics: allMetric
   async function receive(ctx: Context, pathAppid: string | undefined): Promise<void> {
     const started = performance.now();
     const receivedAt = Date.now();
-    const query = ctx.query as PushQuery;
+    const query = readQuery(ctx);
     const reqId = ctx.get('x-request-id') || randomUUID();
     // One object for the push's log line, filled in as the facts become known (no copies on
     // the request path); a rejection logs whatever was known by then.

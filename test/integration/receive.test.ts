@@ -123,6 +123,7 @@ describe('rejections: a 4xx and no job', () => {
 
   const cases: [string, () => { path: string; body: string }, number, string][] = [
     ['missing signature', () => ({ path: '/wechat?timestamp=1&nonce=2', body: buildXml(text()) }), 401, 'signature_missing'],
+    ['a repeated signature', () => { const p = buildPush(TEST_APP, text()); return { path: p.path.replace(/signature=([0-9a-f]+)/, 'signature=$1&signature=$1'), body: p.body }; }, 401, 'signature_missing'],
     ['bad signature', () => { const p = buildPush(TEST_APP, text()); return { path: p.path.replace(/signature=[0-9a-f]+/, `signature=${'0'.repeat(40)}`), body: p.body }; }, 401, 'signature_mismatch'],
     ['timestamp outside the window', () => buildPush(TEST_APP, text(), { timestamp: String(Math.floor(Date.now() / 1000) - 3600) }), 401, 'timestamp_out_of_window'],
     ['bad msg_signature', () => { const p = buildPush(TEST_APP, text(), { mode: 'aes' }); return { path: p.path.replace(/msg_signature=[0-9a-f]+/, `msg_signature=${'1'.repeat(40)}`), body: p.body }; }, 401, 'signature_mismatch'],
