@@ -108,6 +108,10 @@ function summarize(rounds: readonly TargetResult[]): TargetResult {
     p50: med((r) => r.p50),
     p99: med((r) => r.p99),
     non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+    statuses: rounds.reduce<Record<string, number>>((all, r) => {
+      for (const [code, n] of Object.entries(r.statuses ?? {})) all[code] = (all[code] ?? 0) + n;
+      return all;
+    }, {}),
     errors: rounds.reduce((n, r) => n + r.errors, 0),
     rssMiB: Math.max(...rounds.map((r) => r.rssMiB)),
     cpuUsPerReq: Math.round(median(rounds.map((r) => r.cpuUsPerReq))),
@@ -147,7 +151,7 @@ export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: 
       console.log(`round ${r + 1}: ${perRound[r]!.map((t) => `${t.target} ${t.rps} req/s ${t.cpuUsPerReq} µs`).join(' | ')}`);
     }
     const throughput = TARGETS.map((_, i) => summarize(perRound.map((round) => round[i]!)));
-    for (const t of throughput) console.log(`${t.target.padEnd(28)} ${String(t.rps).padStart(7)} req/s  ${String(t.cpuUsPerReq).padStart(5)} µs CPU/req  p50 ${t.p50} ms  p99 ${t.p99} ms  rss ${t.rssMiB} MiB  non-2xx ${t.non2xx}  errors ${t.errors}`);
+    for (const t of throughput) console.log(`${t.target.padEnd(28)} ${String(t.rps).padStart(7)} req/s  ${String(t.cpuUsPerReq).padStart(5)} µs CPU/req  p50 ${t.p50} ms  p99 ${t.p99} ms  rss ${t.rssMiB} MiB  non-2xx ${t.non2xx} ${JSON.stringify(t.statuses)}  errors ${t.errors}`);
     const plain = started[3]!;
     const constantRate = await measure(plain, { durationS: 10, rate: 2000, poolSize: 2000 * 10 + 1000 });
     console.log(`wxgate plaintext @2000 req/s  p50 ${constantRate.p50} ms  p99 ${constantRate.p99} ms`);

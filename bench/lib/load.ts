@@ -10,6 +10,8 @@ export interface LoadResult {
   readonly p50: number;
   readonly p99: number;
   readonly non2xx: number;
+  /** Count per status code outside 2xx, so that a stray one can be told apart (409, 503…). */
+  readonly statuses?: Record<string, number>;
   readonly errors: number;
 }
 
@@ -41,6 +43,7 @@ export async function runLoad(url: string, pool: readonly BuiltPush[], { duratio
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
+    statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, s]) => [code, s.count])),
     errors: result.errors + result.timeouts,
   };
 }
