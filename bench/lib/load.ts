@@ -43,7 +43,7 @@ export async function runLoad(url: string, pool: readonly BuiltPush[], { duratio
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
-    statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, s]) => [code, s.count])),
+    statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, s]) => [code, s.count ?? 0])),
     errors: result.errors + result.timeouts,
   };
 }
