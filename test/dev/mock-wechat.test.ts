@@ -171,14 +171,16 @@ describe('mock WeChat: message APIs', () => {
     expect((await send(token, { ...text(''), touser: '' })).errcode).toBe(40003);
     expect((await send(token, text('o bad/../openid'))).errcode).toBe(40003);
     expect((await send(token, { touser: 'oUser123', msgtype: 'fax', fax: {} })).errcode).toBe(47001);
+    expect((await send(token, { touser: 'oUser123', msgtype: 'text', text: { content: '中'.repeat(683) } })).errcode).toBe(45002); // 2,049 bytes
+    expect((await send(token, { touser: 'oUser123', msgtype: 'text', text: { content: 'a'.repeat(2048) } })).errcode).toBe(0);
     expect((await send(token, { touser: 'oUser123', msgtype: 'image' })).errcode).toBe(47001);
     expect((await send(token, { touser: 'oUser123', msgtype: 'image', image: { media_id: 'm1' } })).errcode).toBe(0);
     for (const msgtype of ['voice', 'video', 'music', 'news', 'mpnews', 'mpnewsarticle', 'msgmenu', 'wxcard', 'miniprogrampage']) {
       expect((await send(token, { touser: 'oUser123', msgtype, [msgtype]: {} })).errcode).toBe(0);
     }
     const stats = mock.state.stats().sends;
-    expect(stats.byErrcode).toMatchObject({ '0': 11, '41001': 1, '40001': 1, '44002': 1, '47001': 3, '40003': 3 });
-    expect(mock.state.sent({ path: '/cgi-bin/message/custom/send' })).toHaveLength(11);
+    expect(stats.byErrcode).toMatchObject({ '0': 12, '41001': 1, '40001': 1, '44002': 1, '47001': 3, '40003': 3, '45002': 1 });
+    expect(mock.state.sent({ path: '/cgi-bin/message/custom/send' })).toHaveLength(12);
   });
 
   it('typing, template and getcallbackip', async () => {

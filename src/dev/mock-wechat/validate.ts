@@ -25,6 +25,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 const EMPTY: WeChatAnswer = { errcode: 44002, errmsg: 'empty post data' };
 const FORMAT: WeChatAnswer = { errcode: 47001, errmsg: 'data format error' };
 const OPENID_BAD: WeChatAnswer = { errcode: 40003, errmsg: 'invalid openid' };
+const TOO_LONG: WeChatAnswer = { errcode: 45002, errmsg: 'content size out of limit' };
+// WeChat's own limit on custom/send text, in bytes of UTF-8. Kept apart from wxgate's splitter
+// (src/worker/split-text.ts) on purpose: the mock stands for WeChat and catches a splitter bug.
+const TEXT_LIMIT_BYTES = 2048;
 
 type Checked = { answer: WeChatAnswer } | { value: Record<string, unknown> };
 
@@ -44,7 +48,10 @@ export function validateCustom(body: ParsedBody): WeChatAnswer | undefined {
   if (typeof msgtype !== 'string' || !(MSGTYPES as readonly string[]).includes(msgtype)) return FORMAT;
   const payload = c.value[msgtype];
   if (!isObject(payload)) return FORMAT;
-  if (msgtype === 'text' && (typeof payload.content !== 'string' || payload.content === '')) return FORMAT;
+  if (msgtype === 'text') {
+    if (typeof payload.content !== 'string' || payload.content === '') return FORMAT;
+    if (Buffer.byteLength(payload.content, 'utf8') > TEXT_LIMIT_BYTES) return TOO_LONG;
+  }
   return undefined;
 }
 
