@@ -2,9 +2,6 @@ import type { JobsOptions } from 'bullmq';
 
 export interface InboundJobOptionsConfig {
   attempts?: number;
-  /** Finished jobs are the dedup record: keep them well past WeChat's retries (3 deliveries ~5 s apart). */
-  keepCompletedS?: number;
-  keepFailedS?: number;
 }
 
 /**
@@ -25,14 +22,15 @@ export function replayGuard(appid: string, timestamp: string, nonce: string, tol
   return { id: `n_${appid}_${timestamp}_${nonce}`, ttlMs: 2 * toleranceS * 1000 };
 }
 
-/** One place for the options of every inbound add, whether from the receiver or the spool drainer. */
-export function inboundJobOptions(jobId: string, { attempts = 5, keepCompletedS = 24 * 3600, keepFailedS = 7 * 24 * 3600 }: InboundJobOptionsConfig = {}, guard?: ReplayGuard): JobsOptions {
+/**
+ * One place for the options of every inbound add, whether from the receiver or the spool
+ * drainer. How long finished jobs are kept is the workers' setting (keep-finished.ts).
+ */
+export function inboundJobOptions(jobId: string, { attempts = 5 }: InboundJobOptionsConfig = {}, guard?: ReplayGuard): JobsOptions {
   return {
     jobId,
     attempts,
     backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { age: keepCompletedS },
-    removeOnFail: { age: keepFailedS },
     ...(guard && { deduplication: { id: guard.id, ttl: guard.ttlMs } }),
   };
 }

@@ -16,6 +16,7 @@ import type { OutboundJobData } from './outbound-job.js';
 import { createOutboundProcessor, type OutboundClient, type OutboundResult } from './outbound-processor.js';
 import { createReplyQuota } from './quota.js';
 import { batchWrites } from './batch-writes.js';
+import { keepFinished } from '../queue/keep-finished.js';
 import { createSendAdmission } from './send-admission.js';
 
 export interface WorkersDeps {
@@ -75,7 +76,7 @@ export function createWorkers(
   const admission = createSendAdmission({ redis }, { prefix, ratePerSecond: config.worker.outboundRatePerSecond });
   const outboundQueue = new Queue<OutboundJobData>(OUTBOUND_QUEUE, { connection: redis, prefix });
   outboundQueue.on('error', (err) => log.warn({ err: err.message }, 'outbound queue error'));
-  const common = { connection: redis, prefix, autorun: false, lockDuration, stalledInterval, maxStalledCount, name };
+  const common = { connection: redis, prefix, autorun: false, lockDuration, stalledInterval, maxStalledCount, name, ...keepFinished() };
 
   const inbound = queues.includes('inbound')
     ? new Worker<InboundJobData, InboundResult>(

@@ -40,17 +40,13 @@ export function outboundJobId(inboundId: string, index: number): string {
 export interface OutboundJobOptionsConfig {
   attempts: number;
   backoffMs: number;
-  keepCompletedS?: number;
-  keepFailedS?: number;
 }
 
-export function outboundJobOptions(jobId: string, reply: Reply, { attempts, backoffMs, keepCompletedS = 24 * 3600, keepFailedS = 7 * 24 * 3600 }: OutboundJobOptionsConfig): JobsOptions {
+export function outboundJobOptions(jobId: string, reply: Reply, { attempts, backoffMs }: OutboundJobOptionsConfig): JobsOptions {
   return {
     jobId,
     // "typing…" shown late is worse than not at all: one try.
     attempts: reply.msgtype === 'typing' ? 1 : attempts,
     backoff: { type: 'exponential', delay: backoffMs },
-    removeOnComplete: { age: keepCompletedS },
-    removeOnFail: { age: keepFailedS },
   };
 }
