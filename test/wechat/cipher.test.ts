@@ -309,3 +309,40 @@ describe('key rotation', () => {
     expect(decryptCode(() => rotated.decrypt('YWJj'))).toBe('ciphertext_length_invalid');
   });
 });
+
+describe('one cipher, many frames (a Decipher kept per key)', () => {
+  it('decrypts the official vectors after other frames, and again after a refused one', () => {
+    const cipher = createMessageCipher({ appid: APPID_B, encodingAESKey: KEY_B });
+    for (let i = 0; i < 5; i++) expect(cipher.decrypt(cipher.encrypt(`warm-up ${i} ${'x'.repeat(i * 37)}`))).toBe(`warm-up ${i} ${'x'.repeat(i * 37)}`);
+    expect(cipher.decrypt(PUSH_B)).toBe(PUSH_B_MSG);
+    expect(decryptCode(() => cipher.decrypt(rawEncrypt(KEY_B, Buffer.alloc(48, 0))))).toBe('padding_invalid');
+    expect(cipher.decrypt(PUSH_B)).toBe(PUSH_B_MSG);
+    const c = createMessageCipher({ appid: APPID_C, encodingAESKey: KEY_A });
+    expect(c.decrypt(PUSH_C)).toBe(PUSH_C_MSG);
+    expect(c.decrypt(PUSH_C)).toBe(PUSH_C_MSG);
+  });
+
+  it('round-trips 500 frames of every length in a row, each right whatever came before', () => {
+    const cipher = createMessageCipher({ appid: APPID_A, encodingAESKey: KEY_A });
+    for (let i = 0; i < 500; i++) {
+      const msg = `${i}:${'中a'.repeat(i % 97)}`;
+      expect(cipher.decrypt(cipher.encrypt(msg))).toBe(msg);
+    }
+  });
+
+  it('a refused frame gets the code a new cipher gives, whatever was decrypted before', () => {
+    const frames = [
+      Buffer.concat([Buffer.alloc(10, 0x72), Buffer.alloc(22, 22)]), // too short: length_invalid
+      Buffer.alloc(16, 20), // pad longer than the data
+      Buffer.alloc(32, 32), // a full block of padding, nothing else
+      frame({ msgLen: 1000 }),
+      frame({ appid: 'wx0000000000000000' }),
+    ].map((f) => rawEncrypt(KEY_A, f));
+    const used = createMessageCipher({ appid: APPID_A, encodingAESKey: KEY_A });
+    for (const encrypted of frames) {
+      used.decrypt(used.encrypt('something before'));
+      const expected = decryptCode(() => createMessageCipher({ appid: APPID_A, encodingAESKey: KEY_A }).decrypt(encrypted));
+      expect(decryptCode(() => used.decrypt(encrypted))).toBe(expected);
+    }
+  });
+});
