@@ -1,14 +1,20 @@
 // ioredis writes every command to its socket at once: one write(2) per command, each a trip
-// through the kernel's TCP stack and a wake-up of Redis. Under load the receiver issues many
-// adds in one event-loop turn (one per push that turn read), so it corks the socket at the
-// first and uncorks it when the turn's I/O callbacks are done: the turn's commands leave in
-// one writev(2). Nothing waits longer than the rest of the current turn, and the order of
-// commands is unchanged. (ioredis's enableAutoPipelining does this through a Pipeline object
-// per tick; on loopback that halved BullMQ's add throughput here — issue 2.)
+// through the kernel's TCP stack and a wake-up of Redis. Under load one event-loop turn issues
+// many commands (the receiver: an add per push read that turn; the worker: BullMQ's finish and
+// fetch scripts, the quota and admission scripts, the reply adds of the jobs the turn resolved).
+// A write batch corks the connection's socket at the first command of a turn and uncorks it when
+// the turn's I/O callbacks are done: the turn's commands leave in one writev(2). Nothing waits
+// longer than the rest of the current turn, and the order of commands is unchanged. (ioredis's
+// enableAutoPipelining does this through a Pipeline object per tick; on loopback that halved
+// BullMQ's add throughput here — issue 2.)
+// The worker arms it for every command (batchWrites, in sendCommand, the one door BullMQ's
+// commands pass). The receiver arms it only before each add (createWriteBatch): armed for every
+// command on the producer connection — whose offline queue is off so that it can spool — the
+// spool-failover test no longer drained after Redis came back, a cause not yet found.
 import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 
-/** Call before issuing a command: the commands of this turn go out together. */
+/** Call before a command: corks the connection's socket until the end of this turn, once per turn. */
 export type WriteBatch = () => void;
 
 export function createWriteBatch(redis: Redis): WriteBatch {
@@ -24,7 +30,18 @@ export function createWriteBatch(redis: Redis): WriteBatch {
     if (stream === undefined || redis.status !== 'ready') return;
     corked = stream;
     stream.cork();
-    // setImmediate runs after the poll phase: every push read in this turn has issued its add.
+    // setImmediate runs after the poll phase: every command of this turn has been written.
     setImmediate(flush);
   };
+}
+
+/** The same connection, every command of one turn sent in one write. */
+export function batchWrites(redis: Redis): Redis {
+  const batch = createWriteBatch(redis);
+  const send = redis.sendCommand;
+  redis.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+    batch();
+    return send.apply(this, args);
+  } as Redis['sendCommand'];
+  return redis;
 }

@@ -1,48 +1,60 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createRedis } from '../src/redis.js';
-import { createWriteBatch } from '../src/redis-write-batch.js';
+import { batchWrites, createWriteBatch } from '../src/redis-write-batch.js';
 import { deleteKeys, REDIS_URL, testPrefix } from './helpers/redis-keys.js';
 
-const streamOf = (redis: object) => (redis as { stream: Socket }).stream;
+const prefix = testPrefix('batch');
+const redis = batchWrites(createRedis(REDIS_URL, 'producer'));
+const stream = () => (redis as unknown as { stream: Socket }).stream;
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+afterAll(async () => {
+  await deleteKeys(prefix);
+  redis.disconnect();
+});
 
-describe('createWriteBatch', () => {
-  const prefix = testPrefix('batch');
-  const redis = createRedis(REDIS_URL, 'producer');
-  afterEach(async () => {
-    await deleteKeys(prefix);
-  });
-
-  it('holds the commands of one turn and sends them together at its end, in order', async () => {
+describe('batchWrites: the commands of one turn leave together', () => {
+  it('any command corks the socket until the turn ends; replies and order are unchanged', async () => {
     if (redis.status !== 'ready') await once(redis, 'ready');
-    const batch = createWriteBatch(redis);
-    batch();
-    expect(streamOf(redis).writableCorked).toBe(1);
-    const replies = Array.from({ length: 50 }, (_, i) => {
-      batch(); // every caller asks; the socket is corked once per turn
-      return redis.rpush(`${prefix}:list`, String(i));
-    });
-    expect(streamOf(redis).writableCorked).toBe(1);
+    const replies = Array.from({ length: 50 }, (_, i) => redis.rpush(`${prefix}:l`, String(i)));
+    expect(stream().writableCorked).toBe(1); // once per turn, however many commands
+    const evaluated = redis.eval('return ARGV[1]', 0, 'x');
     expect(await Promise.all(replies)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    expect(streamOf(redis).writableCorked).toBe(0);
-    expect(await redis.lrange(`${prefix}:list`, 0, -1)).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
+    expect(await evaluated).toBe('x');
+    expect(stream().writableCorked).toBe(0);
+    expect(await redis.lrange(`${prefix}:l`, 0, -1)).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
   });
 
-  it('corks again in the next turn, and leaves a connection that is not ready alone', async () => {
-    const batch = createWriteBatch(redis);
-    batch();
+  it('corks again in the next turn', async () => {
+    const first = redis.ping();
+    expect(stream().writableCorked).toBe(1);
+    await first;
     await nextTurn();
-    expect(streamOf(redis).writableCorked).toBe(0);
-    batch();
-    expect(streamOf(redis).writableCorked).toBe(1);
-    await nextTurn();
-    expect(streamOf(redis).writableCorked).toBe(0);
+    expect(stream().writableCorked).toBe(0);
+    const second = redis.ping();
+    expect(stream().writableCorked).toBe(1);
+    expect(await second).toBe('PONG');
+  });
 
-    const down = createRedis('redis://127.0.0.1:1', 'producer', { lazyConnect: true, retryStrategy: () => null });
-    expect(() => createWriteBatch(down)()).not.toThrow();
+  it('leaves a connection that is not ready alone: the command fails as it would unbatched', async () => {
+    const down = batchWrites(createRedis('redis://127.0.0.1:1', 'producer', { lazyConnect: true, retryStrategy: () => null }));
+    await expect(down.get('k')).rejects.toThrow();
     down.disconnect();
-    redis.disconnect();
+  });
+
+  it('createWriteBatch: the receiver arms it before each add, the same cork once per turn', async () => {
+    const plain = createRedis(REDIS_URL, 'producer');
+    if (plain.status !== 'ready') await once(plain, 'ready');
+    const batch = createWriteBatch(plain);
+    const socket = (plain as unknown as { stream: Socket }).stream;
+    batch();
+    batch();
+    expect(socket.writableCorked).toBe(1);
+    const reply = plain.ping();
+    await nextTurn();
+    expect(socket.writableCorked).toBe(0);
+    expect(await reply).toBe('PONG');
+    plain.disconnect();
   });
 });

@@ -15,7 +15,7 @@ import { createInboundProcessor, type InboundResult } from './inbound-processor.
 import type { OutboundJobData } from './outbound-job.js';
 import { createOutboundProcessor, type OutboundClient, type OutboundResult } from './outbound-processor.js';
 import { createReplyQuota } from './quota.js';
-import { batchWrites } from './batch-writes.js';
+import { batchWrites } from '../redis-write-batch.js';
 import { keepFinished } from '../queue/keep-finished.js';
 import { createSendAdmission } from './send-admission.js';
 
