@@ -8,7 +8,7 @@ import { WxgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { classifyErrcode, isTokenPath, toApiError } from './errcodes.js';
 import { errcodeOf, exchangeJson } from './http.js';
-import { sharedHttpExchange, type HttpExchange } from './http-exchange.js';
+import { createHttpExchange, type HttpExchange } from './http-exchange.js';
 import type { TokenKeeper } from './token-keeper.js';
 
 export type WeChatResult = Record<string, unknown> & { errcode?: number; errmsg?: string };
@@ -54,7 +54,7 @@ export interface WeChatClient {
 export interface WeChatClientDeps {
   tokenKeeper?: Pick<TokenKeeper, 'get' | 'invalidate'>;
   logger: Logger;
-  /** The HTTP transport (default: the process's shared keep-alive one). */
+  /** The HTTP transport (default: keep-alive agents of this client's own; a process makes one client). */
   http?: HttpExchange;
 }
 
@@ -63,7 +63,7 @@ export interface WeChatClientOptions {
   timeoutMs?: number;
 }
 
-export function createWeChatClient({ tokenKeeper, logger, http = sharedHttpExchange() }: WeChatClientDeps, { apiBase, timeoutMs = 5000 }: WeChatClientOptions): WeChatClient {
+export function createWeChatClient({ tokenKeeper, logger, http = createHttpExchange() }: WeChatClientDeps, { apiBase, timeoutMs = 5000 }: WeChatClientOptions): WeChatClient {
   const ownLog = logger.child({ layer: 'send' });
 
   async function once(appid: string, path: string, body: unknown, method: 'GET' | 'POST', query: Record<string, string>, token: string | undefined, attempt: number, callerLog: Logger | undefined) {

@@ -66,9 +66,3 @@ export function createHttpExchange({ maxSockets = 256 }: HttpExchangeOptions = {
       req.end(json);
     });
 }
-
-/** The process's shared exchange (one pool of connections, as fetch's global dispatcher is). */
-let shared: HttpExchange | undefined;
-export function sharedHttpExchange(): HttpExchange {
-  return (shared ??= createHttpExchange());
-}
