@@ -4,8 +4,6 @@
 import { PermanentApiError, TransientApiError } from './errcodes.js';
 import { HttpExchangeError, type HttpAnswer, type HttpExchange } from './http-exchange.js';
 
-export type FetchLike = typeof globalThis.fetch;
-
 export interface JsonRequest {
   url: string;
   /** Path without query, for errors and logs. */
@@ -15,30 +13,7 @@ export interface JsonRequest {
   timeoutMs: number;
 }
 
-export async function requestJson(fetchImpl: FetchLike, { url, path, method, body, timeoutMs }: JsonRequest): Promise<Record<string, unknown>> {
-  let res: Response;
-  try {
-    res = await fetchImpl(url, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (err) {
-    const e = err as Error;
-    const what = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.name}: ${(e.cause as Error | undefined)?.message ?? e.message}`;
-    throw new TransientApiError({ code: 'wechat_network', errmsg: what, path, kind: 'network' });
-  }
-  let text: string;
-  try {
-    text = await res.text();
-  } catch (err) {
-    throw new TransientApiError({ code: 'wechat_network', errmsg: `reading the answer failed: ${(err as Error).message}`, path, kind: 'network' });
-  }
-  return jsonAnswer(res.status, text, path);
-}
-
-/** requestJson over an HttpExchange (the API client's keep-alive transport): the same errors. */
+/** One JSON exchange over an HttpExchange (keep-alive node:http, http-exchange.ts). */
 export async function exchangeJson(exchange: HttpExchange, { url, path, method, body, timeoutMs }: JsonRequest): Promise<Record<string, unknown>> {
   let answer: HttpAnswer;
   try {

@@ -5,7 +5,8 @@
 // https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html
 import type { AppConfig } from '../config.js';
 import { TransientApiError, toApiError } from './errcodes.js';
-import { errcodeOf, requestJson, type FetchLike } from './http.js';
+import { errcodeOf, exchangeJson } from './http.js';
+import { createHttpExchange, type HttpExchange } from './http-exchange.js';
 
 export type TokenSource = 'stable' | 'stable_forced' | 'classic';
 
@@ -25,7 +26,7 @@ export interface TokenFetcherOptions {
   timeoutMs?: number;
 }
 
-export function createTokenFetcher({ fetch = globalThis.fetch }: { fetch?: FetchLike }, { apiBase, timeoutMs = 5000 }: TokenFetcherOptions): TokenFetcher {
+export function createTokenFetcher({ http = createHttpExchange() }: { http?: HttpExchange }, { apiBase, timeoutMs = 5000 }: TokenFetcherOptions): TokenFetcher {
   return {
     async fetch(app, { force = false } = {}) {
       const secret = app.appsecret ?? '';
@@ -34,11 +35,11 @@ export function createTokenFetcher({ fetch = globalThis.fetch }: { fetch?: Fetch
       if (app.tokenApi === 'classic') {
         path = '/cgi-bin/token';
         const query = new URLSearchParams({ grant_type: 'client_credential', appid: app.appid, secret });
-        json = await requestJson(fetch, { url: `${apiBase}${path}?${query}`, path, method: 'GET', timeoutMs });
+        json = await exchangeJson(http, { url: `${apiBase}${path}?${query}`, path, method: 'GET', timeoutMs });
       } else {
         path = '/cgi-bin/stable_token';
         const body = { grant_type: 'client_credential', appid: app.appid, secret, force_refresh: force };
-        json = await requestJson(fetch, { url: `${apiBase}${path}`, path, method: 'POST', body, timeoutMs });
+        json = await exchangeJson(http, { url: `${apiBase}${path}`, path, method: 'POST', body, timeoutMs });
       }
       const errcode = errcodeOf(json);
       if (errcode !== 0) throw toApiError(errcode, String(json.errmsg ?? ''), path);

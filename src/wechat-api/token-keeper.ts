@@ -16,7 +16,7 @@ import { RequestError, WxgateError } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
 import type { Logger } from '../logger.js';
 import { TransientApiError } from './errcodes.js';
-import type { FetchLike } from './http.js';
+import type { HttpExchange } from './http-exchange.js';
 import { backoffDelay, backoffError, describeFetchFailure } from './token-failure.js';
 import { createTokenFetcher, type FetchedToken, type TokenSource } from './token-fetcher.js';
 import { beijingDay, createTokenStore, type StoredToken } from './token-store.js';
@@ -58,7 +58,7 @@ export interface TokenKeeper {
 export interface TokenKeeperDeps {
   redis: Redis;
   logger: Logger;
-  fetch?: FetchLike;
+  http?: HttpExchange;
 }
 
 export interface TokenKeeperOptions {
@@ -84,7 +84,7 @@ type Cached = StoredToken & { cachedUntil: number };
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function createTokenKeeper(
-  { redis, logger, fetch }: TokenKeeperDeps,
+  { redis, logger, http }: TokenKeeperDeps,
   {
     apps,
     apiBase,
@@ -103,7 +103,7 @@ export function createTokenKeeper(
 ): TokenKeeper {
   const log = logger.child({ layer: 'token' });
   const store = createTokenStore({ redis }, { prefix });
-  const fetcher = createTokenFetcher({ fetch }, { apiBase, timeoutMs: fetchTimeoutMs });
+  const fetcher = createTokenFetcher({ http }, { apiBase, timeoutMs: fetchTimeoutMs });
   const byAppid = new Map(apps.map((a) => [a.appid, a]));
   const memory = new Map<string, Cached>();
   const inflight = new Map<string, Promise<TokenInfo>>();
