@@ -31,8 +31,6 @@ export interface ReplyQuota {
    */
   open(appid: string, openid: string, interaction: { kind: WindowKind; stampMs: number; origin: string }): Promise<QuotaWindow | null>;
   peek(appid: string, openid: string): Promise<QuotaWindow | null>;
-  /** Counts one reply (once per jobId); `count: false` only checks the window (typing). Throws ReplyQuotaError. */
-  take(appid: string, openid: string, jobId: string, options?: { count?: boolean }): Promise<QuotaWindow>;
 }
 
 export interface ReplyQuotaOptions {
@@ -67,9 +65,9 @@ open(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), 
 return redis.call('HMGET', KEYS[1], ${FIELDS})`;
 
 /**
- * Lua function take(key, jobId, count, now) → {status, kind, allowed, used, expiresAt}; status 1
- * ok, -1 no window, -2 closed, -3 used up. A function so that send-admission.ts can run it in
- * the same script as the rate limit.
+ * Lua function take(key, jobId, count, now) → {status, kind, allowed, used, expiresAt}: counts one
+ * reply (once per jobId; count '0' only checks the window, for typing). Status 1 ok, -1 no
+ * window, -2 closed, -3 used up. Run by send-admission.ts in the same script as the rate limit.
  */
 export const TAKE_LUA_FUNCTION = `
 local function take(key, jobId, count, now)
@@ -85,9 +83,6 @@ local function take(key, jobId, count, now)
   end
   return {1, h[1], allowed, used, exp}
 end`;
-
-const TAKE = `${LUA_NOW_MS}${TAKE_LUA_FUNCTION}
-return take(KEYS[1], ARGV[1], ARGV[2], now)`;
 
 export type TakeReply = [status: number, kind: string, allowed: number, used: number, expiresAt: number];
 
@@ -112,7 +107,6 @@ function openWindow(h: (string | null)[]): QuotaWindow | null {
 export function createReplyQuota({ redis }: { redis: Redis }, { prefix, messageReplies, messageWindowS, eventReplies, eventWindowS }: ReplyQuotaOptions): ReplyQuota {
   const grant = { message: { allowed: messageReplies, windowMs: messageWindowS * 1000 }, event: { allowed: eventReplies, windowMs: eventWindowS * 1000 } };
   const openScript = createLuaScript({ redis }, { source: OPEN });
-  const takeScript = createLuaScript({ redis }, { source: TAKE });
 
   return {
     async open(appid, openid, { kind, stampMs, origin }) {
@@ -124,12 +118,6 @@ export function createReplyQuota({ redis }: { redis: Redis }, { prefix, messageR
 
     async peek(appid, openid) {
       return openWindow(await redis.hmget(quotaKey(prefix, appid, openid), 'kind', 'allowed', 'used', 'expiresAt'));
-    },
-
-    async take(appid, openid, jobId, { count = true } = {}) {
-      const r = windowOrRefusal((await takeScript.run([quotaKey(prefix, appid, openid)], [jobId, count ? '1' : '0'])) as TakeReply, openid);
-      if (r instanceof ReplyQuotaError) throw r;
-      return r;
     },
   };
 }

@@ -1,7 +1,6 @@
 // What a send needs before its API call, in one round trip: the user's reply quota (quota.ts:
 // counted once per job id, refused when used up or closed) and, only when that grants it, a
-// token from the appid's bucket (rate-limiter.ts). The same two steps, in the same order, as
-// quota.take() then limiter.acquire(); one script instead of two calls, because each Redis
+// token from the appid's bucket (rate-limiter.ts), in that order, in one script: each Redis
 // round trip costs the worker more CPU than the Lua inside it costs Redis.
 // Both keys live under config.prefix: on Redis Cluster the prefix's hash tag ({wxgate}) keeps
 // them in one slot, as BullMQ's own keys must be.

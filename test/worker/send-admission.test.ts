@@ -34,7 +34,7 @@ describe('send admission: reply quota then rate limit, one round trip', () => {
     expect((await quota.peek('wxA', u))!.remaining).toBe(1);
   });
 
-  it('refuses a used-up window without an API call, as quota.take does', async () => {
+  it('refuses a used-up window, and typing (count: false) uses none of it', async () => {
     const admission = createSendAdmission({ redis }, { prefix: `${prefix}:b`, ratePerSecond: 1000 });
     const q = createReplyQuota({ redis }, { prefix: `${prefix}:b`, messageReplies: 1, messageWindowS: 60, eventReplies: 1, eventWindowS: 60 });
     const u = user();
@@ -42,5 +42,31 @@ describe('send admission: reply quota then rate limit, one round trip', () => {
     expect(await admission.admit('wxA', u, 't', { count: false })).toMatchObject({ waitMs: 0, window: { remaining: 1 } });
     expect((await admission.admit('wxA', u, 'a')).window.remaining).toBe(0);
     await expect(admission.admit('wxA', u, 'b')).rejects.toMatchObject({ code: 'quota_exhausted' });
+  });
+
+  it("the rate limit per appid: a second's worth goes through, then the wait; other accounts are not held back", async () => {
+    const p = `${prefix}:r`;
+    // One token per 100 s: the second call waits however slow this machine is.
+    const admission = createSendAdmission({ redis }, { prefix: p, ratePerSecond: 0.01, burst: 1 });
+    const q = createReplyQuota({ redis }, { prefix: p, messageReplies: 5, messageWindowS: 60, eventReplies: 3, eventWindowS: 60 });
+    const [a, b] = [user(), user()];
+    for (const [appid, u] of [['wxA', a], ['wxB', b]] as const) await q.open(appid, u, { kind: 'message', stampMs: Date.now(), origin: `m-${u}` });
+    expect((await admission.admit('wxA', a, 'r1')).waitMs).toBe(0);
+    const wait = (await admission.admit('wxA', a, 'r2')).waitMs;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(100_000);
+    expect((await admission.admit('wxB', b, 'r1')).waitMs).toBe(0);
+  });
+
+  it('a bucket of N lets N sends through at once', async () => {
+    const p = `${prefix}:n`;
+    const admission = createSendAdmission({ redis }, { prefix: p, ratePerSecond: 0.001, burst: 3 });
+    const q = createReplyQuota({ redis }, { prefix: p, messageReplies: 5, messageWindowS: 60, eventReplies: 3, eventWindowS: 60 });
+    const u = user();
+    await q.open('wxC', u, { kind: 'message', stampMs: Date.now(), origin: 'm1' });
+    const waits = [];
+    for (let i = 0; i < 4; i += 1) waits.push((await admission.admit('wxC', u, `n${i}`)).waitMs);
+    expect(waits.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(waits[3]).toBeGreaterThan(0);
   });
 });
