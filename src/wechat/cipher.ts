@@ -110,8 +110,9 @@ function decodeCiphertext(encrypted: string): Buffer {
  * than plaintext (issue 2: safe mode ≥ 0.9× plaintext). A kept CBC Decipher chains from the
  * previous frame's last ciphertext block instead of the IV, which changes only the first 16
  * output bytes (block i is D(C_i) XOR C_(i-1) for every i > 0): FullStr's random prefix, which
- * a frame that passes every check never reads (msg_len starts at byte 16; padding is 32-byte
- * blocks, so a valid frame is ≥ 32 bytes). A frame that fails a check is decrypted again from
+ * a frame that passes every check never reads (msg_len starts at byte 16, and random, msg_len,
+ * appid and padding make a passing frame ≥ 22 bytes, so ≥ 32 in whole blocks: its last byte
+ * and pad lie past the first block). A frame that fails a check is decrypted again from
  * the IV, so every error code is exactly what a fresh Decipher gives. With padding off and
  * whole blocks in (decodeCiphertext), update() holds nothing back between frames.
  * test/wechat/cipher.test.ts decrypts the official vectors after other frames to pin this.
