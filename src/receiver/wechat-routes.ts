@@ -35,11 +35,21 @@ export interface WechatRoutesDeps {
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
+// Set as a header rather than through ctx.type, which looks the type up in mime-types on every
+// answer; the value is what that lookup gives for 'text/plain'.
+const TEXT_PLAIN = 'text/plain; charset=utf-8';
+
+/** nginx's X-Request-Id when present (the access log carries the same id), else a new one. */
+function requestId(ctx: Context): string {
+  const id = ctx.req.headers['x-request-id'];
+  return typeof id === 'string' && id !== '' ? id : randomUUID();
+}
+
 function reject(ctx: Context, log: Logger, fields: Record<string, unknown>, err: unknown, started: number, metrics?: ReceiveMetrics): void {
   if (!(err instanceof WxgateError)) throw err;
   metrics?.rejected(String(fields.appid ?? ''), err.code);
   ctx.status = err.status;
-  ctx.type = 'text/plain';
+  ctx.set('Content-Type', TEXT_PLAIN);
   ctx.body = err.expose ? err.message : err.code;
   // The rest of an oversized body was never read: do not keep the connection for another request.
   if (err.code === 'body_too_large') ctx.set('Connection', 'close');
@@ -79,11 +89,11 @@ export function createWechatRoutes({ registry, store, logger, metrics: allMetric
   async function verifyUrl(ctx: Context, pathAppid: string | undefined): Promise<void> {
     const started = performance.now();
     const query = readQuery(ctx);
-    const fields = { appid: pathAppid, reqId: ctx.get('x-request-id') || randomUUID(), kind: 'url_verification' };
+    const fields = { appid: pathAppid, reqId: requestId(ctx), kind: 'url_verification' };
     try {
       const app = registry.resolve(pathAppid);
       verifySignature({ token: app.config.token, timestamp: query.timestamp, nonce: query.nonce, signature: query.signature }, { nowS: nowS(), toleranceS });
-      ctx.type = 'text/plain';
+      ctx.set('Content-Type', TEXT_PLAIN);
       ctx.body = query.echostr ?? '';
       log.info({ ...fields, appid: app.config.appid, status: 200, outcome: 'verified', ms: round(performance.now() - started) }, 'url verified');
       metrics?.verified(app.config.appid);
@@ -96,7 +106,7 @@ export function createWechatRoutes({ registry, store, logger, metrics: allMetric
     const started = performance.now();
     const receivedAt = Date.now();
     const query = readQuery(ctx);
-    const reqId = ctx.get('x-request-id') || randomUUID();
+    const reqId = requestId(ctx);
     // One object for the push's log line, filled in as the facts become known (no copies on
     // the request path); a rejection logs whatever was known by then.
     const fields: Record<string, unknown> = { appid: pathAppid, openid: query.openid, reqId };
@@ -111,7 +121,7 @@ export function createWechatRoutes({ registry, store, logger, metrics: allMetric
       // Safe mode: msg_signature covers the body, so there is nothing to replay.
       const guard = push.mode === 'plain' ? replayGuard(appid, query.timestamp!, query.nonce!, toleranceS) : undefined;
       const stored = await store.store({ appid, message: push.message, dedupKey: push.dedupKey, receivedAt, reqId }, guard);
-      ctx.type = 'text/plain';
+      ctx.set('Content-Type', TEXT_PLAIN);
       ctx.body = 'success';
       const steps: Record<string, number | undefined> = push.steps;
       steps[stored.outcome === 'acked' ? 'enqueue' : 'spool'] = round(stored.ms);
