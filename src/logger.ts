@@ -1,6 +1,7 @@
 // pino root logger. Objects first, message second: log.info({ openid, ms }, 'acked').
 // Secrets are redacted by key wherever they appear (https://getpino.io/#/docs/redaction).
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { createLineBuffer } from './line-buffer.js';
 
 export type { Logger };
 
@@ -53,14 +54,19 @@ export function createLogger({ level = 'info', destination, base = {} }: CreateL
 
 /**
  * stdout, written in 4 KiB chunks rather than one write(2) per line: on the receive path a
- * write per line cost more than the rest of the log line (bench/README.md). A timer flushes
- * what is pending every `flushMs`, so a quiet process still shows its lines within a second;
- * pino flushes synchronously on exit.
+ * write per line cost more than the rest of the log line (bench/README.md). The lines are
+ * collected by a line buffer (line-buffer.ts says why sonic-boom does not collect them itself).
+ * A timer hands over what is pending every `flushMs`, so a quiet process still shows its lines
+ * within a second; at exit the pending lines go to sonic-boom before its synchronous flush.
  */
 function bufferedStdout(flushMs = 1000): DestinationStream {
-  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  setInterval(() => dest.flush(), flushMs).unref();
-  return dest;
+  // minLength 0: sonic-boom writes each chunk it is handed at once (or with the next write, while one is in flight).
+  const sink = pino.destination({ dest: 1, sync: false, minLength: 0 });
+  const lines = createLineBuffer({ sink });
+  setInterval(() => lines.flush(), flushMs).unref();
+  // sonic-boom registered its exit flush when it was created: run before it.
+  process.prependListener('exit', () => lines.flush());
+  return lines;
 }
 
 /** A short, non-reversible fingerprint to log in place of a token or secret. */
