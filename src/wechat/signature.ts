@@ -12,7 +12,23 @@ import { VerificationError } from '../errors.js';
  */
 export function sha1Signature(parts: readonly string[]): string {
   // crypto.hash (one shot, no Hash object): ~0.5 µs against ~1.3 µs, on every push.
-  return hash('sha1', [...parts].sort().join(''), 'hex');
+  return hash('sha1', sortedParts(parts).join(''), 'hex');
+}
+
+/**
+ * A sorted copy by insertion: 3 or 4 strings per push, where Array#sort's work copies were 2 %
+ * of the receive path's allocations (issue 2). `>` on strings is Array#sort's default order
+ * (UTF-16 code units).
+ */
+function sortedParts(parts: readonly string[]): string[] {
+  const out = parts.slice();
+  for (let i = 1; i < out.length; i++) {
+    const part = out[i]!;
+    let j = i - 1;
+    for (; j >= 0 && out[j]! > part; j--) out[j + 1] = out[j]!;
+    out[j + 1] = part;
+  }
+  return out;
 }
 
 /** Constant-time string comparison; the length check is on bytes, as timingSafeEqual needs. */

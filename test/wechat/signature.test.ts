@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { VerificationError } from '../../src/errors.js';
 import { safeEqual, sha1Signature, verifySignature, type SignatureInput } from '../../src/wechat/signature.js';
@@ -37,6 +38,13 @@ describe('sha1Signature', () => {
     const parts = ['1514711492', 'AAAAA', '1714036504'] as const;
     expect(sha1Signature(parts)).toBe('f464b24fc39322e44b38aa78f5edd27bd1441696');
     expect(parts).toEqual(['1514711492', 'AAAAA', '1714036504']);
+  });
+
+  it('orders as Array#sort does, for every order of four parts', () => {
+    const parts = ['AAAA', 'AAAAA', '1409735669', 'a+/=Zz'];
+    const reference = createHash('sha1').update([...parts].sort().join('')).digest('hex');
+    const permutations = (xs: string[]): string[][] => (xs.length <= 1 ? [xs] : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest])));
+    for (const order of permutations(parts)) expect(sha1Signature(order)).toBe(reference);
   });
 });
 
