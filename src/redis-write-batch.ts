@@ -7,17 +7,13 @@
 // longer than the rest of the current turn, and the order of commands is unchanged. (ioredis's
 // enableAutoPipelining does this through a Pipeline object per tick; on loopback that halved
 // BullMQ's add throughput here — issue 2.)
-// The worker arms it for every command (batchWrites, in sendCommand, the one door BullMQ's
-// commands pass). The receiver arms it only before each add (createWriteBatch): armed for every
-// command on the producer connection — whose offline queue is off so that it can spool — the
-// spool-failover test no longer drained after Redis came back, a cause not yet found.
+// Both the receiver's producer connection and the worker's connection are wrapped by
+// batchWrites (sendCommand is the one door every command passes, BullMQ's included).
 import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 
 /** Call before a command: corks the connection's socket until the end of this turn, once per turn. */
-export type WriteBatch = () => void;
-
-export function createWriteBatch(redis: Redis): WriteBatch {
+function createWriteBatch(redis: Redis): () => void {
   let corked: Socket | undefined;
   const flush = () => {
     const stream = corked;

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedis } from '../src/redis.js';
-import { batchWrites, createWriteBatch } from '../src/redis-write-batch.js';
+import { batchWrites } from '../src/redis-write-batch.js';
 import { deleteKeys, REDIS_URL, testPrefix } from './helpers/redis-keys.js';
 
 const prefix = testPrefix('batch');
@@ -41,20 +41,5 @@ describe('batchWrites: the commands of one turn leave together', () => {
     const down = batchWrites(createRedis('redis://127.0.0.1:1', 'producer', { lazyConnect: true, retryStrategy: () => null }));
     await expect(down.get('k')).rejects.toThrow();
     down.disconnect();
-  });
-
-  it('createWriteBatch: the receiver arms it before each add, the same cork once per turn', async () => {
-    const plain = createRedis(REDIS_URL, 'producer');
-    if (plain.status !== 'ready') await once(plain, 'ready');
-    const batch = createWriteBatch(plain);
-    const socket = (plain as unknown as { stream: Socket }).stream;
-    batch();
-    batch();
-    expect(socket.writableCorked).toBe(1);
-    const reply = plain.ping();
-    await nextTurn();
-    expect(socket.writableCorked).toBe(0);
-    expect(await reply).toBe('PONG');
-    plain.disconnect();
   });
 });

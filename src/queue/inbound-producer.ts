@@ -2,7 +2,6 @@
 // unreachable Redis turns into a spool write, never into a WeChat timeout.
 import type { Queue } from 'bullmq';
 import { RequestError, UnavailableError } from '../errors.js';
-import type { WriteBatch } from '../redis-write-batch.js';
 import { withTimeout } from '../with-timeout.js';
 import { inboundJobOptions, type InboundJobOptionsConfig, type ReplayGuard } from './inbound-job-options.js';
 import type { InboundJobData } from './jobs.js';
@@ -16,10 +15,9 @@ export interface InboundProducer {
   add(data: InboundJobData, timeoutMs: number, guard?: ReplayGuard): Promise<void>;
 }
 
-export function createInboundProducer({ queue, writeBatch }: { queue: Queue; writeBatch?: WriteBatch }, jobOptions: InboundJobOptionsConfig = {}): InboundProducer {
+export function createInboundProducer({ queue }: { queue: Queue }, jobOptions: InboundJobOptionsConfig = {}): InboundProducer {
   return {
     async add(data, timeoutMs, guard) {
-      writeBatch?.();
       let job;
       try {
         job = await withTimeout(queue.add(data.message.MsgType, data, inboundJobOptions(data.dedupKey, jobOptions, guard)), timeoutMs, 'enqueue');

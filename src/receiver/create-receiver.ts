@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
-import { createWriteBatch } from '../redis-write-batch.js';
+import { batchWrites } from '../redis-write-batch.js';
 import { withTimeout } from '../with-timeout.js';
 import { INBOUND_QUEUE } from '../queue/jobs.js';
 import { createInboundProducer } from '../queue/inbound-producer.js';
@@ -38,15 +38,19 @@ export interface ReceiverExtras {
 }
 
 export function createReceiver({ config, logger }: { config: Config; logger: Logger }, { routers = [], nowS, metrics = createMetrics(), metricsQueues = [], metricsCollectors = [] }: ReceiverExtras = {}): Receiver {
-  const redis = createRedis(config.redisUrl, 'producer');
+  const redis = batchWrites(createRedis(config.redisUrl, 'producer'));
   redis.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'redis connection error'));
-  const queue = new Queue(INBOUND_QUEUE, { connection: redis, prefix: config.prefix });
+  // No version check on the producer: BullMQ sends it (INFO) once, right after the connection
+  // is ready, and if that one reply is lost — Redis gone in that instant — the Queue stays
+  // rejected until restart: every push spooled, the spool never drained. The workers' queues
+  // check the version (their commands wait out a reconnect). test/integration/spool-failover.test.ts
+  const queue = new Queue(INBOUND_QUEUE, { connection: redis, prefix: config.prefix, skipVersionCheck: true });
   queue.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'queue error'));
   const jobOptions = { attempts: config.worker.attempts };
   const spool = createSpool({ dir: config.spoolDir });
   const drainer = createSpoolDrainer({ spool, queue, redis, logger }, jobOptions);
   const store = createPushStore(
-    { producer: createInboundProducer({ queue, writeBatch: createWriteBatch(redis) }, jobOptions), spool },
+    { producer: createInboundProducer({ queue }, jobOptions), spool },
     { timeoutMs: config.enqueueTimeoutMs },
   );
   const app = createReceiverApp(

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { buildPush, textMessage } from '../../src/dev/pushes.js';
 import { startTestReceiver, TEST_APP, type TestReceiver } from '../helpers/receiver.js';
 import { ownRedis, type OwnRedis } from '../helpers/redis-server.js';
+import { cuttingProxy } from '../helpers/cutting-proxy.js';
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -66,5 +67,29 @@ describe('Redis unreachable → the local spool → drained when Redis is back',
     await until(() => t.receiver.queue.getJob(`m_${TEST_APP.appid}_${msgId}`).catch(() => undefined), 'the job');
     await until(async () => ((await readdir(t.config.spoolDir)).length === 0 ? true : undefined), 'an empty spool');
     expect(await total()).toBe(before + 1);
+  });
+});
+
+describe('Redis lost in the instant after the producer connected', () => {
+  it('the pushes of that instant are spooled and drained, not stuck until a restart', async () => {
+    // BullMQ's version check was the first command after the handshake: losing its reply left
+    // the producer's Queue rejected for good (create-receiver.ts).
+    const proxy = await cuttingProxy(redis.port);
+    const r = await startTestReceiver({ REDIS_URL: proxy.url, WXGATE_ENQUEUE_TIMEOUT_MS: '300' });
+    try {
+      const send = async (msgId: string) => {
+        const push = buildPush(TEST_APP, textMessage({ openid: 'oCut', content: msgId, msgId }));
+        return (await fetch(r.url + push.path, { method: 'POST', body: push.body })).status;
+      };
+      const first = `7${Date.now()}`;
+      expect(await send(first)).toBe(200);
+      await until(async () => (proxy.cut ? true : undefined), 'the cut');
+      const later = `6${Date.now()}`;
+      expect(await send(later)).toBe(200);
+      for (const id of [first, later]) await until(() => r.receiver.queue.getJob(`m_${TEST_APP.appid}_${id}`).catch(() => undefined), `job ${id}`);
+    } finally {
+      await r.close();
+      await proxy.close();
+    }
   });
 });
