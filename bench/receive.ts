@@ -129,35 +129,47 @@ export interface ReceiveBench {
   readonly ratios: Record<string, { rps: number; cpu: number }>;
 }
 
+/** Starts the targets (in the given order) and warms each up: JIT, keep-alive connections. */
+async function startWarm(specs: readonly TargetSpec[], logDir: string, started: Started[]): Promise<Started[]> {
+  const now: Started[] = [];
+  for (const spec of specs) {
+    const s = await start(spec, logDir);
+    started.push(s);
+    now.push(s);
+  }
+  for (const s of now) await runLoad(s.target.url, pool(2000, s.spec.mode, s.spec.path), { durationS: 2 });
+  return now;
+}
+
 /**
- * Every target runs at once (idle when not loaded) and is loaded in turn, `rounds` times, in an
- * order rotated each round. This machine drifts by a factor of two over minutes (bench/README.md):
- * a ratio is taken within each round, from loads seconds apart, and the median of the rounds'
- * ratios is reported.
+ * Every target of a round runs at once (idle when not loaded) and is loaded in turn, `rounds`
+ * times, in an order rotated each round. This machine drifts by a factor of two over minutes
+ * (bench/README.md): a ratio is taken within each round, from loads seconds apart, and the
+ * median of the rounds' ratios is reported. Each round starts fresh processes: two processes of
+ * the same code measured side by side differed by up to 15 % for their whole life, so one
+ * process per target would carry its luck into every round.
  */
 export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: number; rounds?: number } = {}): Promise<ReceiveBench> {
   const logDir = join(import.meta.dirname, 'results', 'tmp');
   mkdirSync(logDir, { recursive: true });
   const started: Started[] = [];
   try {
-    for (const spec of TARGETS) started.push(await start(spec, logDir));
-    for (const s of started) await runLoad(s.target.url, pool(2000, s.spec.mode, s.spec.path), { durationS: 2 }); // warm-up (JIT, connections)
     const perRound: TargetResult[][] = [];
     for (let r = 0; r < rounds; r++) {
+      const rotated = TARGETS.map((_, k) => TARGETS[(k + r) % TARGETS.length]!);
+      const round = await startWarm(rotated, logDir, started);
       const results = new Map<string, TargetResult>();
-      for (let k = 0; k < started.length; k++) {
-        const s = started[(k + r) % started.length]!;
-        results.set(s.spec.name, await measure(s, { durationS, poolSize: 80_000 }));
-      }
+      for (const s of round) results.set(s.spec.name, await measure(s, { durationS, poolSize: 80_000 }));
+      for (const s of round) await stop(started.splice(started.indexOf(s), 1)[0]!);
       perRound.push(TARGETS.map((t) => results.get(t.name)!));
       console.log(`round ${r + 1}: ${perRound[r]!.map((t) => `${t.target} ${t.rps} req/s ${t.cpuUsPerReq} µs`).join(' | ')}`);
     }
     const throughput = TARGETS.map((_, i) => summarize(perRound.map((round) => round[i]!)));
     for (const t of throughput) console.log(`${t.target.padEnd(28)} ${String(t.rps).padStart(7)} req/s  ${String(t.cpuUsPerReq).padStart(5)} µs CPU/req  p50 ${t.p50} ms  p99 ${t.p99} ms  rss ${t.rssMiB} MiB  non-2xx ${t.non2xx} ${JSON.stringify(t.statuses)}  errors ${t.errors}`);
-    const plain = started[3]!;
+    const [plain] = await startWarm([TARGETS[3]!], logDir, started);
     // Latency at 2,000 req/s, three 10 s runs: one window of this machine's noise is not the figure.
     const constantRateRuns: TargetResult[] = [];
-    for (let i = 0; i < 3; i++) constantRateRuns.push(await measure(plain, { durationS: 10, rate: 2000, poolSize: 2000 * 10 + 1000 }));
+    for (let i = 0; i < 3; i++) constantRateRuns.push(await measure(plain!, { durationS: 10, rate: 2000, poolSize: 2000 * 10 + 1000 }));
     const constantRate = summarize(constantRateRuns);
     console.log(`wxgate plaintext @2000 req/s  p50 ${constantRate.p50} ms  p99 ${constantRate.p99} ms (runs: ${constantRateRuns.map((r) => r.p99).join(', ')} ms)`);
     // Throughput ratio (req/s) and the same ratio from CPU per request (inverse), per round, then the median.

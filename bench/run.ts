@@ -44,7 +44,7 @@ const SUITES: Record<string, Suite> = {
     run: () => benchReceive(),
     table: (r: Awaited<ReturnType<typeof benchReceive>>) =>
       [
-        `${r.rounds} rounds of ${r.durationS} s per target, the targets loaded in turn (order rotated each round); each figure is the median of its rounds, each ratio the median of the ratios within a round.`,
+        `${r.rounds} rounds of ${r.durationS} s per target; each round starts fresh processes and loads them in turn (order rotated each round); each figure is the median of its rounds, each ratio the median of the ratios within a round.`,
         '',
         '| target | req/s | CPU µs/req | p50 ms | p99 ms | RSS MiB |',
         '|---|---:|---:|---:|---:|---:|',
