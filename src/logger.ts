@@ -64,8 +64,15 @@ function bufferedStdout(flushMs = 1000): DestinationStream {
   const sink = pino.destination({ dest: 1, sync: false, minLength: 0 });
   const lines = createLineBuffer({ sink });
   setInterval(() => lines.flush(), flushMs).unref();
-  // sonic-boom registered its exit flush when it was created: run before it.
-  process.prependListener('exit', () => lines.flush());
+  // sonic-boom registered its exit flush when it was created: run before it. A sink already
+  // ended (EPIPE, closed stdout) throws on write, which must not turn into an exit-time crash.
+  process.prependListener('exit', () => {
+    try {
+      lines.flush();
+    } catch {
+      // nothing more can be written to stdout
+    }
+  });
   return lines;
 }
 
