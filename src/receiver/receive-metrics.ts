@@ -24,22 +24,20 @@ function cached<T>(make: (key: string) => T): (key: string) => T {
 export function createReceiveMetrics(metrics: Metrics): ReceiveMetrics {
   const ack = cached((mode) => metrics.ackSeconds.labels(mode));
   const step = cached((name) => metrics.stepSeconds.labels(name));
-  // appid → outcome (or outcome + reason for a rejection) → counter child
-  const byApp = cached((appid) => cached((key) => {
-    const [outcome = '', reason = ''] = key.split('\n');
-    return metrics.pushes.labels(appid, outcome, reason);
-  }));
+  // appid → outcome (acked, spooled, verified) or rejection reason → counter child
+  const outcomes = cached((appid) => cached((outcome) => metrics.pushes.labels(appid, outcome, '')));
+  const rejections = cached((appid) => cached((reason) => metrics.pushes.labels(appid, 'rejected', reason)));
   return {
     acked(appid, mode, outcome, steps, totalMs) {
-      byApp(appid)(outcome).inc();
+      outcomes(appid)(outcome).inc();
       ack(mode).observe(totalMs / 1000);
       for (const name in steps) step(name).observe((steps[name] ?? 0) / 1000);
     },
     rejected(appid, reason) {
-      byApp(appid)(`rejected\n${reason}`).inc();
+      rejections(appid)(reason).inc();
     },
     verified(appid) {
-      byApp(appid)('verified').inc();
+      outcomes(appid)('verified').inc();
     },
   };
 }
