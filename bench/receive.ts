@@ -22,7 +22,7 @@ export interface TargetResult extends LoadResult {
 }
 
 let seq = 0;
-function pool(size: number, mode: PushMode, basePath: string): BuiltPush[] {
+export function pool(size: number, mode: PushMode, basePath: string): BuiltPush[] {
   const run = Date.now();
   return Array.from({ length: size }, () => {
     seq += 1;
@@ -31,7 +31,7 @@ function pool(size: number, mode: PushMode, basePath: string): BuiltPush[] {
   });
 }
 
-interface TargetSpec {
+export interface TargetSpec {
   name: string;
   script: string;
   mode: PushMode;
@@ -39,7 +39,7 @@ interface TargetSpec {
   env: (prefix: string, spoolDir: string) => Record<string, string>;
 }
 
-const TARGETS: TargetSpec[] = [
+export const TARGETS: TargetSpec[] = [
   { name: 'bare node:http', script: 'bare.ts', mode: 'plain', path: '/wechat', env: () => ({}) },
   { name: 'co-wechat (empty handler)', script: 'co-wechat.ts', mode: 'plain', path: '/wechat', env: (p) => ({ BENCH_APPID: ACCOUNT.appid, BENCH_TOKEN: ACCOUNT.token, BENCH_PREFIX: p }) },
   { name: 'co-wechat + BullMQ add', script: 'co-wechat.ts', mode: 'plain', path: '/wechat', env: (p) => ({ BENCH_APPID: ACCOUNT.appid, BENCH_TOKEN: ACCOUNT.token, BENCH_PREFIX: p, BENCH_ENQUEUE: '1' }) },

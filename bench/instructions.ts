@@ -1,0 +1,111 @@
+// The receive targets of bench/receive.ts under callgrind: user-space instructions per push,
+// counted from a fixed number of pushes after a warm-up. Unlike req/s and CPU time on these
+// two shared cores, the count hardly moves with the rest of the machine, so a change of a few
+// percent can be seen in one run. Node runs with --single-threaded: with V8 compiling on
+// background threads, when optimised code arrives depends on how valgrind schedules the
+// threads, and the same code measured 641k–849k per push after various warm-ups; single-
+// threaded, two runs side by side gave 676k and 680k, and 721k in the suite a few minutes
+// later (timers run per second of a process slowed ~50×, so some noise is left). It counts neither syscalls nor cache misses: the
+// wall-clock suite stays the figure the targets are judged by; this one says which way a
+// change went. Opt-in: `npm run bench -- instructions`.
+import { randomUUID } from 'node:crypto';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BuiltPush } from '../src/dev/pushes.js';
+import { deletePrefix } from './lib/redis-cleanup.js';
+import { pool, TARGETS, type TargetSpec } from './receive.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface InstructionsResult {
+  readonly target: string;
+  readonly pushes: number;
+  /** Instructions per push, in thousands, across all of the target's threads. */
+  readonly kInstructionsPerPush: number;
+}
+
+export interface InstructionsBench {
+  readonly pushes: number;
+  readonly warmup: number;
+  readonly targets: InstructionsResult[];
+  /** The receive suite's ratios, from instructions per push (the inverse: fewer is faster). */
+  readonly ratios: Record<string, number>;
+}
+
+/** `concurrency` keep-alive requests in flight until every push is answered; non-200 answers throw. */
+async function load(url: string, pushes: readonly BuiltPush[], concurrency = 8): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const { hostname, port } = new URL(url);
+  let next = 0;
+  const post = (push: BuiltPush) =>
+    new Promise<void>((resolve, reject) => {
+      const req = request({ hostname, port, method: 'POST', path: push.path, agent, headers: { 'content-type': 'text/xml' } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(push.body);
+    });
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < pushes.length) await post(pushes[next++]!);
+  }));
+  agent.destroy();
+}
+
+export async function measureInstructions(spec: TargetSpec, { pushes, warmup, nodeFlags = [] }: { pushes: number; warmup: number; nodeFlags?: string[] }): Promise<InstructionsResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'wxgate-callgrind-'));
+  const prefix = `wxbench-${randomUUID().slice(0, 8)}`;
+  const control = (...args: string[]) => execFileSync('callgrind_control', [`--vgdb-prefix=${dir}/vgdb`, ...args, String(child.pid)], { stdio: 'ignore' });
+  const child = spawn(
+    'valgrind',
+    ['--tool=callgrind', '--smc-check=all-non-file', '--vgdb=yes', `--vgdb-prefix=${dir}/vgdb`, `--callgrind-out-file=${dir}/callgrind.out`, '--dump-instr=no',
+      process.execPath, ...nodeFlags, '--import', 'tsx', join(import.meta.dirname, 'targets', spec.script)],
+    { env: { ...process.env, ...spec.env(prefix, dir) }, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] },
+  );
+  try {
+    const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => Promise.reject(new Error(`${spec.script} under valgrind exited before listening`)))])) as [{ port: number }];
+    const url = `http://127.0.0.1:${message.port}`;
+    await load(url, pool(warmup, spec.mode, spec.path));
+    control('--zero');
+    await load(url, pool(pushes, spec.mode, spec.path));
+    control('--dump=measured');
+    const dump = readdirSync(dir).find((f) => f.startsWith('callgrind.out.') && f.endsWith('.1'));
+    const total = Number(/^(?:summary|totals): (\d+)/m.exec(dump ? readFileSync(join(dir, dump), 'utf8') : '')?.[1] ?? NaN);
+    if (!Number.isFinite(total)) throw new Error(`no callgrind dump for ${spec.name}`);
+    return { target: spec.name, pushes, kInstructionsPerPush: Math.round(total / pushes / 1000) };
+  } finally {
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+    await deletePrefix(REDIS_URL, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every receive target, two at a time (valgrind runs a process on one core). */
+export async function benchInstructions({ pushes = 4000, warmup = 3000 }: { pushes?: number; warmup?: number } = {}): Promise<InstructionsBench> {
+  if (spawnSync('valgrind', ['--version']).error) throw new Error('the instructions suite needs valgrind and callgrind_control: apt-get install valgrind');
+  const targets: InstructionsResult[] = [];
+  for (let i = 0; i < TARGETS.length; i += 2) {
+    const pair = await Promise.all(TARGETS.slice(i, i + 2).map((spec) => measureInstructions(spec, { pushes, warmup, nodeFlags: ['--single-threaded'] })));
+    for (const r of pair) console.log(`${r.target.padEnd(28)} ${r.kInstructionsPerPush}k instructions per push`);
+    targets.push(...pair);
+  }
+  const of = (name: string) => targets.find((t) => t.target === name)!.kInstructionsPerPush;
+  const ratio = (a: string, b: string) => Math.round((of(b) / of(a)) * 100) / 100;
+  return {
+    pushes,
+    warmup,
+    targets,
+    ratios: {
+      'wxgate plaintext / co-wechat + BullMQ add (target ≥ 1.2)': ratio('wxgate plaintext', 'co-wechat + BullMQ add'),
+      'wxgate plaintext / co-wechat (empty handler) (target ≥ 0.85)': ratio('wxgate plaintext', 'co-wechat (empty handler)'),
+      'wxgate plaintext / bare node:http (target ≥ 0.28)': ratio('wxgate plaintext', 'bare node:http'),
+      'wxgate safe mode / wxgate plaintext (target ≥ 0.9)': ratio('wxgate safe mode', 'wxgate plaintext'),
+    },
+  };
+}
