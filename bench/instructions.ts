@@ -1,25 +1,25 @@
 // The receive targets of bench/receive.ts under callgrind: user-space instructions per push,
-// counted from a fixed number of pushes after a warm-up. Unlike req/s and CPU time on these
-// two shared cores, the count hardly moves with the rest of the machine, so a change of a few
-// percent can be seen in one run. Node runs with --single-threaded: with V8 compiling on
-// background threads, when optimised code arrives depends on how valgrind schedules the
-// threads, and the same code measured 641k–849k per push after various warm-ups; single-
-// threaded, two runs side by side gave 676k and 680k, and 721k in the suite a few minutes
-// later (timers run per second of a process slowed ~50×, so some noise is left). It counts neither syscalls nor cache misses: the
-// wall-clock suite stays the figure the targets are judged by; this one says which way a
-// change went. Opt-in: `npm run bench -- instructions`.
+// counted over a fixed number of pushes after a warm-up. Unlike req/s and CPU time on these two
+// shared cores, the count hardly moves with the rest of the machine, so a change of a few percent
+// can be seen in one run. It counts neither syscalls nor cache misses: the wall-clock suite stays
+// the figure the targets are judged by; this one says which way a change went.
+// Node runs with --single-threaded. With V8 compiling on background threads, when optimised code
+// arrives depends on how valgrind schedules the threads: in one-off runs (not recorded) the same
+// code measured 641k–849k per push after various warm-ups; single-threaded, 676k, 680k and 721k
+// (timers still fire per second of a process slowed ~50×, so some noise is left).
+// Opt-in: `npm run bench -- instructions`.
 import { randomUUID } from 'node:crypto';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuiltPush } from '../src/dev/pushes.js';
+import { REDIS_URL } from './lib/gateway-env.js';
 import { deletePrefix } from './lib/redis-cleanup.js';
+import { sendPush } from './lib/send-push.js';
 import { pool, TARGETS, type TargetSpec } from './receive.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface InstructionsResult {
   readonly target: string;
@@ -36,35 +36,32 @@ export interface InstructionsBench {
   readonly ratios: Record<string, number>;
 }
 
-/** `concurrency` keep-alive requests in flight until every push is answered; non-200 answers throw. */
+/** `concurrency` keep-alive requests in flight until every push is answered; any answer but 200 throws. */
 async function load(url: string, pushes: readonly BuiltPush[], concurrency = 8): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const { hostname, port } = new URL(url);
+  const target = new URL(url);
   let next = 0;
-  const post = (push: BuiltPush) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request({ hostname, port, method: 'POST', path: push.path, agent, headers: { 'content-type': 'text/xml' } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      req.end(push.body);
-    });
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < pushes.length) await post(pushes[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < pushes.length) {
+        const status = await sendPush(agent, target, pushes[next++]!);
+        if (status !== 200) throw new Error(`push answered ${status || 'with a failed request'}`);
+      }
+    }),
+  );
   agent.destroy();
 }
 
-export async function measureInstructions(spec: TargetSpec, { pushes, warmup, nodeFlags = [] }: { pushes: number; warmup: number; nodeFlags?: string[] }): Promise<InstructionsResult> {
+async function measure(spec: TargetSpec, { pushes, warmup }: { pushes: number; warmup: number }): Promise<InstructionsResult> {
   const dir = mkdtempSync(join(tmpdir(), 'wxgate-callgrind-'));
+  const spoolDir = mkdtempSync(join(tmpdir(), 'wxgate-bench-spool-'));
   const prefix = `wxbench-${randomUUID().slice(0, 8)}`;
   const control = (...args: string[]) => execFileSync('callgrind_control', [`--vgdb-prefix=${dir}/vgdb`, ...args, String(child.pid)], { stdio: 'ignore' });
   const child = spawn(
     'valgrind',
     ['--tool=callgrind', '--smc-check=all-non-file', '--vgdb=yes', `--vgdb-prefix=${dir}/vgdb`, `--callgrind-out-file=${dir}/callgrind.out`, '--dump-instr=no',
-      process.execPath, ...nodeFlags, '--import', 'tsx', join(import.meta.dirname, 'targets', spec.script)],
-    { env: { ...process.env, ...spec.env(prefix, dir) }, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] },
+      process.execPath, '--single-threaded', '--import', 'tsx', join(import.meta.dirname, 'targets', spec.script)],
+    { env: { ...process.env, ...spec.env(prefix, spoolDir) }, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] },
   );
   try {
     const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => Promise.reject(new Error(`${spec.script} under valgrind exited before listening`)))])) as [{ port: number }];
@@ -83,6 +80,7 @@ export async function measureInstructions(spec: TargetSpec, { pushes, warmup, no
     await exited;
     await deletePrefix(REDIS_URL, prefix);
     rmSync(dir, { recursive: true, force: true });
+    rmSync(spoolDir, { recursive: true, force: true });
   }
 }
 
@@ -91,7 +89,7 @@ export async function benchInstructions({ pushes = 4000, warmup = 3000 }: { push
   if (spawnSync('valgrind', ['--version']).error) throw new Error('the instructions suite needs valgrind and callgrind_control: apt-get install valgrind');
   const targets: InstructionsResult[] = [];
   for (let i = 0; i < TARGETS.length; i += 2) {
-    const pair = await Promise.all(TARGETS.slice(i, i + 2).map((spec) => measureInstructions(spec, { pushes, warmup, nodeFlags: ['--single-threaded'] })));
+    const pair = await Promise.all(TARGETS.slice(i, i + 2).map((spec) => measure(spec, { pushes, warmup })));
     for (const r of pair) console.log(`${r.target.padEnd(28)} ${r.kInstructionsPerPush}k instructions per push`);
     targets.push(...pair);
   }

@@ -6,12 +6,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPush, textMessage, type BuiltPush, type PushMode } from '../src/dev/pushes.js';
+import { REDIS_URL } from './lib/gateway-env.js';
 import { deletePrefix } from './lib/redis-cleanup.js';
 import { runConstantRate } from './lib/constant-rate.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { startTarget, type RunningTarget } from './lib/target.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ACCOUNT = { appid: 'wxbench000000001', token: 'benchtoken', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' };
 
 export interface TargetResult extends LoadResult {

@@ -12,15 +12,16 @@
 import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 
-/** Call before a command: corks the connection's socket until the end of this turn, once per turn. */
-function createWriteBatch(redis: Redis): () => void {
+/** The same connection, every command of one turn sent in one write. */
+export function batchWrites(redis: Redis): Redis {
   let corked: Socket | undefined;
   const flush = () => {
     const stream = corked;
     corked = undefined;
     stream?.uncork();
   };
-  return () => {
+  // Corks the socket at the first command of a turn, once per turn.
+  const batch = () => {
     if (corked !== undefined) return;
     const stream = (redis as unknown as { stream?: Socket }).stream;
     if (stream === undefined || redis.status !== 'ready') return;
@@ -29,11 +30,6 @@ function createWriteBatch(redis: Redis): () => void {
     // setImmediate runs after the poll phase: every command of this turn has been written.
     setImmediate(flush);
   };
-}
-
-/** The same connection, every command of one turn sent in one write. */
-export function batchWrites(redis: Redis): Redis {
-  const batch = createWriteBatch(redis);
   const send = redis.sendCommand;
   redis.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
     batch();

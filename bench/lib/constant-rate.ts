@@ -5,27 +5,17 @@
 // second and its latency is that of a saturated server. Latency here runs from the moment a
 // request was due, not from when it went out, so a stall on our side is not hidden either
 // (coordinated omission).
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BuiltPush } from '../../src/dev/pushes.js';
 import type { LoadResult } from './load.js';
+import { sendPush } from './send-push.js';
 
 export interface ConstantRateOptions {
   rate: number;
   durationS: number;
   /** Upper bound on concurrent connections (a stalled server gets no more than this in flight). */
   maxSockets?: number;
-}
-
-function send(agent: Agent, url: URL, push: BuiltPush): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request({ agent, host: url.hostname, port: url.port, path: push.path, method: 'POST', headers: { 'content-type': 'text/xml' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(0));
-    req.end(push.body);
-  });
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -46,7 +36,7 @@ export async function runConstantRate(target: string, pool: readonly BuiltPush[]
     for (; sent < due; sent++) {
       const dueAt = start + (sent * 1000) / rate;
       inFlight.push(
-        send(agent, url, pool[sent % pool.length]!).then((status) => {
+        sendPush(agent, url, pool[sent % pool.length]!).then((status) => {
           latencies.push(performance.now() - dueAt);
           if (status === 0) errors++;
           else if (status < 200 || status >= 300) non2xx++;
