@@ -5,8 +5,9 @@
 // the figure the targets are judged by; this one says which way a change went.
 // Node runs with --single-threaded. With V8 compiling on background threads, when optimised code
 // arrives depends on how valgrind schedules the threads: in one-off runs (not recorded) the same
-// code measured 641k–849k per push after various warm-ups; single-threaded, 676k, 680k and 721k
-// (timers still fire per second of a process slowed ~50×, so some noise is left).
+// code measured 641k–849k per push after various warm-ups; single-threaded, 676k–721k, but safe
+// mode gave 776k and 929k in two suite runs (timers still fire per second of a process slowed
+// ~50×, and which target shares the machine differs): repeat before trusting a few percent.
 // Opt-in: `npm run bench -- instructions`.
 import { randomUUID } from 'node:crypto';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';

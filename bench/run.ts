@@ -65,7 +65,7 @@ const SUITES: Record<string, Suite> = {
     run: () => benchInstructions(),
     table: (r: Awaited<ReturnType<typeof benchInstructions>>) =>
       [
-        `Under callgrind: user-space instructions per push (all threads), counted over ${r.pushes} pushes after ${r.warmup} of warm-up, 8 in flight, node --single-threaded. Not time: no syscalls, no cache misses; runs of the same code gave 676k, 680k and 721k for wxgate plaintext.`,
+        `Under callgrind: user-space instructions per push (all threads), counted over ${r.pushes} pushes after ${r.warmup} of warm-up, 8 in flight, node --single-threaded. Not time: no syscalls, no cache misses; runs of the same code gave 676k–721k for wxgate plaintext, but 776k and 929k for safe mode in two suite runs: compare a target with itself over several runs before trusting a change of a few percent.`,
         '',
         '| target | k instructions per push |',
         '|---|---:|',
