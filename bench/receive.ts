@@ -10,6 +10,7 @@ import { REDIS_URL } from './lib/gateway-env.js';
 import { deletePrefix } from './lib/redis-cleanup.js';
 import { runConstantRate } from './lib/constant-rate.js';
 import { runLoad, type LoadResult } from './lib/load.js';
+import { redisCpuMs } from './lib/redis-cpu.js';
 import { startTarget, type RunningTarget } from './lib/target.js';
 
 const ACCOUNT = { appid: 'wxbench000000001', token: 'benchtoken', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' };
@@ -19,6 +20,9 @@ export interface TargetResult extends LoadResult {
   readonly rssMiB: number;
   /** The target's own CPU time per answered request (user + system): steadier than req/s on a shared machine. */
   readonly cpuUsPerReq: number;
+  /** Redis's CPU time per answered request (INFO cpu), and the load generator's (this process). */
+  readonly redisCpuUsPerReq: number;
+  readonly loaderCpuUsPerReq: number;
 }
 
 let seq = 0;
@@ -84,9 +88,19 @@ async function stop({ target, prefix, spoolDir }: Started): Promise<void> {
 async function measure({ spec, target, prefix }: Started, load: { durationS: number; rate?: number; poolSize: number }): Promise<TargetResult> {
   const requests = pool(load.poolSize, spec.mode, spec.path);
   const cpuBefore = target.cpuMs();
+  const redisBefore = await redisCpuMs(REDIS_URL);
+  const loaderBefore = process.cpuUsage();
   const result = load.rate ? await runConstantRate(target.url, requests, { rate: load.rate, durationS: load.durationS }) : await runLoad(target.url, requests, { durationS: load.durationS });
-  const cpuUsPerReq = Math.round(((target.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests));
-  const measured = { target: spec.name, ...result, rssMiB: target.rssMiB(), cpuUsPerReq };
+  const loader = process.cpuUsage(loaderBefore);
+  const perReq = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.requests));
+  const measured = {
+    target: spec.name,
+    ...result,
+    rssMiB: target.rssMiB(),
+    cpuUsPerReq: perReq(target.cpuMs() - cpuBefore),
+    redisCpuUsPerReq: perReq((await redisCpuMs(REDIS_URL)) - redisBefore),
+    loaderCpuUsPerReq: perReq((loader.user + loader.system) / 1000),
+  };
   await deletePrefix(REDIS_URL, prefix); // every round starts from the same (empty) Redis
   return measured;
 }
@@ -115,6 +129,8 @@ function summarize(rounds: readonly TargetResult[]): TargetResult {
     errors: rounds.reduce((n, r) => n + r.errors, 0),
     rssMiB: Math.max(...rounds.map((r) => r.rssMiB)),
     cpuUsPerReq: Math.round(median(rounds.map((r) => r.cpuUsPerReq))),
+    redisCpuUsPerReq: Math.round(median(rounds.map((r) => r.redisCpuUsPerReq))),
+    loaderCpuUsPerReq: Math.round(median(rounds.map((r) => r.loaderCpuUsPerReq))),
   };
 }
 
@@ -165,7 +181,7 @@ export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: 
       console.log(`round ${r + 1}: ${perRound[r]!.map((t) => `${t.target} ${t.rps} req/s ${t.cpuUsPerReq} µs`).join(' | ')}`);
     }
     const throughput = TARGETS.map((_, i) => summarize(perRound.map((round) => round[i]!)));
-    for (const t of throughput) console.log(`${t.target.padEnd(28)} ${String(t.rps).padStart(7)} req/s  ${String(t.cpuUsPerReq).padStart(5)} µs CPU/req  p50 ${t.p50} ms  p99 ${t.p99} ms  rss ${t.rssMiB} MiB  non-2xx ${t.non2xx} ${JSON.stringify(t.statuses)}  errors ${t.errors}`);
+    for (const t of throughput) console.log(`${t.target.padEnd(28)} ${String(t.rps).padStart(7)} req/s  ${String(t.cpuUsPerReq).padStart(5)} µs CPU/req (Redis ${t.redisCpuUsPerReq}, load generator ${t.loaderCpuUsPerReq})  p50 ${t.p50} ms  p99 ${t.p99} ms  rss ${t.rssMiB} MiB  non-2xx ${t.non2xx} ${JSON.stringify(t.statuses)}  errors ${t.errors}`);
     const [plain] = await startWarm([TARGETS[3]!], logDir, started);
     // Latency at 2,000 req/s, three 10 s runs: one window of this machine's noise is not the figure.
     const constantRateRuns: TargetResult[] = [];
