@@ -1,13 +1,15 @@
 // The receive targets of bench/receive.ts under callgrind: user-space instructions per push,
-// counted over a fixed number of pushes after a warm-up. Unlike req/s and CPU time on these two
-// shared cores, the count hardly moves with the rest of the machine, so a change of a few percent
-// can be seen in one run. It counts neither syscalls nor cache misses: the wall-clock suite stays
-// the figure the targets are judged by; this one says which way a change went.
+// counted over a fixed number of pushes after a warm-up. It does not count other tenants' CPU
+// time the way req/s and CPU time on these two shared cores do, but it is not steady either
+// (below). It counts neither syscalls nor cache misses: the wall-clock suite stays the figure
+// the targets are judged by; this one, repeated, says which way a change went.
 // Node runs with --single-threaded. With V8 compiling on background threads, when optimised code
 // arrives depends on how valgrind schedules the threads: in one-off runs (not recorded) the same
 // code measured 641k–849k per push after various warm-ups; single-threaded, 676k–721k, but safe
 // mode gave 776k and 929k in two suite runs (timers still fire per second of a process slowed
-// ~50×, and which target shares the machine differs): repeat before trusting a few percent.
+// ~50×, and which target shares the machine differs), and on another machine the same code gave
+// 699k–1,072k in one-off pair runs (2–9 M instructions per wall-clock second ran while idle):
+// repeat before trusting a change.
 // Opt-in: `npm run bench -- instructions`.
 import { randomUUID } from 'node:crypto';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';

@@ -67,7 +67,7 @@ const SUITES: Record<string, Suite> = {
     run: () => benchInstructions(),
     table: (r: Awaited<ReturnType<typeof benchInstructions>>) =>
       [
-        `Under callgrind: user-space instructions per push (all threads), counted over ${r.pushes} pushes after ${r.warmup} of warm-up, 8 in flight, node --single-threaded. Not time: no syscalls, no cache misses; runs of the same code gave 676k–721k for wxgate plaintext, but 776k and 929k for safe mode in two suite runs: compare a target with itself over several runs before trusting a change of a few percent.`,
+        `Under callgrind: user-space instructions per push (all threads), counted over ${r.pushes} pushes after ${r.warmup} of warm-up, 8 in flight, node --single-threaded. Not time: no syscalls, no cache misses; runs of the same code gave 676k–721k for wxgate plaintext and 776k–929k for safe mode on the third session's machine, but 699k–1,072k for wxgate plaintext on the fourth session's (part of it is work done per wall-clock second, which valgrind's slowdown spreads over fewer pushes): compare a target with itself over several runs before trusting a change.`,
         '',
         '| target | k instructions per push |',
         '|---|---:|',
