@@ -142,6 +142,9 @@ export interface ReceiveBench {
   /** Median of the constant-rate runs (p50 and p99 each the median of the runs'). */
   readonly constantRate: TargetResult;
   readonly constantRateRuns: TargetResult[];
+  /** The bare server at the same rate, each run just before wxgate's: the machine's floor in that window. */
+  readonly constantRateBare: TargetResult;
+  readonly constantRateBareRuns: TargetResult[];
   readonly ratios: Record<string, { rps: number; cpu: number }>;
 }
 
@@ -182,12 +185,22 @@ export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: 
     }
     const throughput = TARGETS.map((_, i) => summarize(perRound.map((round) => round[i]!)));
     for (const t of throughput) console.log(`${t.target.padEnd(28)} ${String(t.rps).padStart(7)} req/s  ${String(t.cpuUsPerReq).padStart(5)} µs CPU/req (Redis ${t.redisCpuUsPerReq}, load generator ${t.loaderCpuUsPerReq})  p50 ${t.p50} ms  p99 ${t.p99} ms  rss ${t.rssMiB} MiB  non-2xx ${t.non2xx} ${JSON.stringify(t.statuses)}  errors ${t.errors}`);
-    const [plain] = await startWarm([TARGETS[3]!], logDir, started);
-    // Latency at 2,000 req/s, three 10 s runs: one window of this machine's noise is not the figure.
+    // Latency at 2,000 req/s, three 10 s runs: one window of this machine's noise is not the
+    // figure. The bare server runs just before each, at the same rate: its p99 is what the
+    // machine and the load generator allow any Node receiver in that window (on the fifth
+    // session's machine it ranged 6.5–155 ms between runs; bench/README.md).
+    const [plain, bare] = await startWarm([TARGETS[3]!, TARGETS[0]!], logDir, started);
     const constantRateRuns: TargetResult[] = [];
-    for (let i = 0; i < 3; i++) constantRateRuns.push(await measure(plain!, { durationS: 10, rate: 2000, poolSize: 2000 * 10 + 1000 }));
+    const constantRateBareRuns: TargetResult[] = [];
+    const atRate = { durationS: 10, rate: 2000, poolSize: 2000 * 10 + 1000 };
+    for (let i = 0; i < 3; i++) {
+      constantRateBareRuns.push(await measure(bare!, atRate));
+      constantRateRuns.push(await measure(plain!, atRate));
+    }
     const constantRate = summarize(constantRateRuns);
+    const constantRateBare = summarize(constantRateBareRuns);
     console.log(`wxgate plaintext @2000 req/s  p50 ${constantRate.p50} ms  p99 ${constantRate.p99} ms (runs: ${constantRateRuns.map((r) => r.p99).join(', ')} ms)`);
+    console.log(`bare node:http   @2000 req/s  p50 ${constantRateBare.p50} ms  p99 ${constantRateBare.p99} ms (runs: ${constantRateBareRuns.map((r) => r.p99).join(', ')} ms)`);
     // Throughput ratio (req/s) and the same ratio from CPU per request (inverse), per round, then the median.
     const ratio = (a: string, b: string) => {
       const of = (round: TargetResult[], name: string) => round.find((t) => t.target === name)!;
@@ -202,7 +215,7 @@ export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: 
       'wxgate plaintext / bare node:http (target ≥ 0.28)': ratio('wxgate plaintext', 'bare node:http'),
       'wxgate safe mode / wxgate plaintext (target ≥ 0.9)': ratio('wxgate safe mode', 'wxgate plaintext'),
     };
-    return { rounds, durationS, throughput, perRound, constantRate, constantRateRuns, ratios };
+    return { rounds, durationS, throughput, perRound, constantRate, constantRateRuns, constantRateBare, constantRateBareRuns, ratios };
   } finally {
     for (const s of started) await stop(s);
     rmSync(logDir, { recursive: true, force: true });
