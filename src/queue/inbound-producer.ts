@@ -1,10 +1,10 @@
 // The receiver's side of the inbound queue: add a job, bounded in time so that a slow or
 // unreachable Redis turns into a spool write, never into a WeChat timeout.
+import type { Queue } from 'bullmq';
 import { RequestError, UnavailableError } from '../errors.js';
 import { withTimeout } from '../with-timeout.js';
 import { inboundJobOptions, type InboundJobOptionsConfig, type ReplayGuard } from './inbound-job-options.js';
 import type { InboundJobData } from './jobs.js';
-import type { ProducerQueue } from './producer-queue.js';
 
 export interface InboundProducer {
   /**
@@ -15,12 +15,12 @@ export interface InboundProducer {
   add(data: InboundJobData, timeoutMs: number, guard?: ReplayGuard): Promise<void>;
 }
 
-export function createInboundProducer({ queue }: { queue: ProducerQueue }, jobOptions: InboundJobOptionsConfig = {}): InboundProducer {
+export function createInboundProducer({ queue }: { queue: Queue }, jobOptions: InboundJobOptionsConfig = {}): InboundProducer {
   return {
     async add(data, timeoutMs, guard) {
       let job;
       try {
-        job = await withTimeout(queue.addUntraced(data.message.MsgType, data, inboundJobOptions(data.dedupKey, jobOptions, guard)), timeoutMs, 'enqueue');
+        job = await withTimeout(queue.add(data.message.MsgType, data, inboundJobOptions(data.dedupKey, jobOptions, guard)), timeoutMs, 'enqueue');
       } catch (err) {
         if (err instanceof UnavailableError) throw err;
         throw new UnavailableError('redis_unavailable', `Redis refused the job: ${(err as Error).message}`, err);

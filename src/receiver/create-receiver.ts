@@ -3,7 +3,7 @@
 import type { Server } from 'node:http';
 import { once } from 'node:events';
 import type Router from '@koa/router';
-import type { Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
@@ -12,7 +12,6 @@ import { batchWrites } from '../redis-write-batch.js';
 import { withTimeout } from '../with-timeout.js';
 import { INBOUND_QUEUE } from '../queue/jobs.js';
 import { createInboundProducer } from '../queue/inbound-producer.js';
-import { ProducerQueue } from '../queue/producer-queue.js';
 import { createSpool } from '../queue/spool.js';
 import { createSpoolDrainer } from '../queue/spool-drainer.js';
 import { createAppRegistry } from './app-registry.js';
@@ -45,7 +44,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
   // is ready, and if that one reply is lost — Redis gone in that instant — the Queue stays
   // rejected until restart: every push spooled, the spool never drained. The workers' queues
   // check the version (their commands wait out a reconnect). test/integration/spool-failover.test.ts
-  const queue = new ProducerQueue(INBOUND_QUEUE, { connection: redis, prefix: config.prefix, skipVersionCheck: true });
+  const queue = new Queue(INBOUND_QUEUE, { connection: redis, prefix: config.prefix, skipVersionCheck: true });
   queue.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'queue error'));
   const jobOptions = { attempts: config.worker.attempts };
   const spool = createSpool({ dir: config.spoolDir });
