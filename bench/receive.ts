@@ -187,7 +187,7 @@ export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: 
     for (const t of throughput) console.log(`${t.target.padEnd(28)} ${String(t.rps).padStart(7)} req/s  ${String(t.cpuUsPerReq).padStart(5)} µs CPU/req (Redis ${t.redisCpuUsPerReq}, load generator ${t.loaderCpuUsPerReq})  p50 ${t.p50} ms  p99 ${t.p99} ms  rss ${t.rssMiB} MiB  non-2xx ${t.non2xx} ${JSON.stringify(t.statuses)}  errors ${t.errors}`);
     // Latency at 2,000 req/s, three 10 s runs: one window of this machine's noise is not the
     // figure. The bare server runs just before each, at the same rate: its p99 is what the
-    // machine and the load generator allow any Node receiver in that window (on the fifth
+    // machine and the load generator allowed a server that only answers in that window (on the fifth
     // session's machine it ranged 6.5–155 ms between runs; bench/README.md).
     const [plain, bare] = await startWarm([TARGETS[3]!, TARGETS[0]!], logDir, started);
     const constantRateRuns: TargetResult[] = [];
