@@ -92,7 +92,7 @@ async function measure({ spec, target, prefix }: Started, load: { durationS: num
   const loaderBefore = process.cpuUsage();
   const result = load.rate ? await runConstantRate(target.url, requests, { rate: load.rate, durationS: load.durationS }) : await runLoad(target.url, requests, { durationS: load.durationS });
   const loader = process.cpuUsage(loaderBefore);
-  const perReq = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.requests));
+  const perReq = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.sent ?? result.requests));
   const measured = {
     target: spec.name,
     ...result,
@@ -145,6 +145,9 @@ export interface ReceiveBench {
   /** The bare server at the same rate, each run just before wxgate's: the machine's floor in that window. */
   readonly constantRateBare: TargetResult;
   readonly constantRateBareRuns: TargetResult[];
+  /** co-wechat + BullMQ add at the same rate, each run between the bare server's and wxgate's: the peer doing our work. */
+  readonly constantRatePeer: TargetResult;
+  readonly constantRatePeerRuns: TargetResult[];
   readonly ratios: Record<string, { rps: number; cpu: number }>;
 }
 
@@ -188,19 +191,25 @@ export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: 
     // Latency at 2,000 req/s, three 10 s runs: one window of this machine's noise is not the
     // figure. The bare server runs just before each, at the same rate: its p99 is what the
     // machine and the load generator allowed a server that only answers in that window (on the fifth
-    // session's machine it ranged 6.5–155 ms between runs; bench/README.md).
-    const [plain, bare] = await startWarm([TARGETS[3]!, TARGETS[0]!], logDir, started);
+    // session's machine it ranged 6.5–155 ms between runs; bench/README.md). co-wechat + BullMQ add
+    // runs between them: the peer that pays the same Redis round trip before answering.
+    const [plain, bare, peer] = await startWarm([TARGETS[3]!, TARGETS[0]!, TARGETS[2]!], logDir, started);
     const constantRateRuns: TargetResult[] = [];
     const constantRateBareRuns: TargetResult[] = [];
-    const atRate = { durationS: 10, rate: 2000, poolSize: 2000 * 10 + 1000 };
+    const constantRatePeerRuns: TargetResult[] = [];
+    const atRate = { durationS: 10, rate: 2000, poolSize: 2000 * (10 + 1) + 1000 }; // + the loader's 1 s warm-up
     for (let i = 0; i < 3; i++) {
       constantRateBareRuns.push(await measure(bare!, atRate));
+      constantRatePeerRuns.push(await measure(peer!, atRate));
       constantRateRuns.push(await measure(plain!, atRate));
     }
     const constantRate = summarize(constantRateRuns);
     const constantRateBare = summarize(constantRateBareRuns);
-    console.log(`wxgate plaintext @2000 req/s  p50 ${constantRate.p50} ms  p99 ${constantRate.p99} ms (runs: ${constantRateRuns.map((r) => r.p99).join(', ')} ms)`);
-    console.log(`bare node:http   @2000 req/s  p50 ${constantRateBare.p50} ms  p99 ${constantRateBare.p99} ms (runs: ${constantRateBareRuns.map((r) => r.p99).join(', ')} ms)`);
+    const constantRatePeer = summarize(constantRatePeerRuns);
+    const p99s = (runs: TargetResult[]) => runs.map((r) => r.p99).join(', ');
+    console.log(`wxgate plaintext @2000 req/s  p50 ${constantRate.p50} ms  p99 ${constantRate.p99} ms (runs: ${p99s(constantRateRuns)} ms)`);
+    console.log(`bare node:http   @2000 req/s  p50 ${constantRateBare.p50} ms  p99 ${constantRateBare.p99} ms (runs: ${p99s(constantRateBareRuns)} ms)`);
+    console.log(`co-wechat + add  @2000 req/s  p50 ${constantRatePeer.p50} ms  p99 ${constantRatePeer.p99} ms (runs: ${p99s(constantRatePeerRuns)} ms)`);
     // Throughput ratio (req/s) and the same ratio from CPU per request (inverse), per round, then the median.
     const ratio = (a: string, b: string) => {
       const of = (round: TargetResult[], name: string) => round.find((t) => t.target === name)!;
@@ -215,7 +224,7 @@ export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: 
       'wxgate plaintext / bare node:http (target ≥ 0.28)': ratio('wxgate plaintext', 'bare node:http'),
       'wxgate safe mode / wxgate plaintext (target ≥ 0.9)': ratio('wxgate safe mode', 'wxgate plaintext'),
     };
-    return { rounds, durationS, throughput, perRound, constantRate, constantRateRuns, constantRateBare, constantRateBareRuns, ratios };
+    return { rounds, durationS, throughput, perRound, constantRate, constantRateRuns, constantRateBare, constantRateBareRuns, constantRatePeer, constantRatePeerRuns, ratios };
   } finally {
     for (const s of started) await stop(s);
     rmSync(logDir, { recursive: true, force: true });

@@ -62,6 +62,10 @@ const SUITES: Record<string, Suite> = {
         `Constant rate (open loop, requests evenly spaced, latency from when each was due), wxgate plaintext at 2,000 req/s, median of ${r.constantRateRuns.length} runs of 10 s: p50 ${r.constantRate.p50} ms, p99 ${r.constantRate.p99} ms (the runs' p99: ${r.constantRateRuns.map((c) => c.p99).join(', ')} ms; ${r.constantRate.non2xx} non-2xx, ${r.constantRate.errors} errors).`,
         '',
         `The bare node:http server at the same rate, each run just before wxgate's (a server that only answers: what the machine and the load generator allowed in that window): p50 ${r.constantRateBare.p50} ms, p99 ${r.constantRateBare.p99} ms (the runs' p99: ${r.constantRateBareRuns.map((c) => c.p99).join(', ')} ms).`,
+        '',
+        `co-wechat + BullMQ add at the same rate, each run between those two (the peer that also waits for Redis before answering): p50 ${r.constantRatePeer.p50} ms, p99 ${r.constantRatePeer.p99} ms (the runs' p99: ${r.constantRatePeerRuns.map((c) => c.p99).join(', ')} ms).`,
+        '',
+        'The constant-rate loader is our own raw-socket client (bench/lib/constant-rate.ts): 64 keep-alive connections opened before the load, as nginx keeps to the receivers, and a first second at the rate that is not counted.',
       ].join('\n'),
   },
   instructions: {

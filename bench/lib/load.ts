@@ -6,6 +6,8 @@ import type { BuiltPush } from '../../src/dev/pushes.js';
 
 export interface LoadResult {
   readonly requests: number;
+  /** Requests sent in all, when some were not measured (the constant-rate warm-up): CPU per request divides by this. */
+  readonly sent?: number;
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
