@@ -1,4 +1,5 @@
 import type { JobsOptions } from 'bullmq';
+import { bodyDigest } from './nonce-bodies.js';
 
 export interface InboundJobOptionsConfig {
   attempts?: number;
@@ -9,17 +10,20 @@ export interface InboundJobOptionsConfig {
  * body, so a captured URL could carry another body inside the timestamp window. The nonce is
  * the job's BullMQ deduplication id, kept for `ttlMs` (throttle mode: it outlives the job's
  * completion). An add whose nonce is already held by another job is ignored and BullMQ answers
- * with that job's id — one Redis round trip both records the nonce and enqueues.
+ * with that job's id — the same round trip both records the nonce and enqueues.
  * https://docs.bullmq.io/guide/jobs/deduplication
+ * The body's digest is kept beside it (nonce-bodies.ts), for another body on the same MsgId.
  */
 export interface ReplayGuard {
   readonly id: string;
   readonly ttlMs: number;
+  /** bodyDigest of the raw body. Absent in spool lines written before it existed. */
+  readonly bodyHash?: string;
 }
 
 /** The guard for a plaintext push: one per (account, timestamp, nonce), for twice the window. */
-export function replayGuard(appid: string, timestamp: string, nonce: string, toleranceS: number): ReplayGuard {
-  return { id: `n_${appid}_${timestamp}_${nonce}`, ttlMs: 2 * toleranceS * 1000 };
+export function replayGuard(appid: string, timestamp: string, nonce: string, body: string, toleranceS: number): ReplayGuard {
+  return { id: `n_${appid}_${timestamp}_${nonce}`, ttlMs: 2 * toleranceS * 1000, bodyHash: bodyDigest(body) };
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { inboundJobOptions, type InboundJobOptionsConfig } from './inbound-job-options.js';
 import type { SpooledJob } from './jobs.js';
+import type { NonceBodies } from './nonce-bodies.js';
 import { DRAINING_SUFFIX, ACTIVE_SUFFIX, listSpoolFiles, type Spool, type SpoolFile } from './spool.js';
 
 export interface SpoolDrainer {
@@ -53,18 +54,31 @@ async function claim(path: string): Promise<string | undefined> {
 }
 
 export function createSpoolDrainer(
-  { spool, queue, redis, logger }: { spool: Spool; queue: Queue; redis: Redis; logger: Logger },
+  { spool, queue, redis, nonceBodies, logger }: { spool: Spool; queue: Queue; redis: Redis; nonceBodies: NonceBodies; logger: Logger },
   { intervalMs = 1000, batchSize = 200, ...jobOptions }: SpoolDrainerOptions = {},
 ): SpoolDrainer {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
 
+  /** Acknowledged while Redis was away, so it can no longer be refused: it is dropped, and said so. */
+  function dropReplay(job: SpooledJob): void {
+    logger.warn({ layer: 'spool', appid: job.data.appid, dedupKey: job.jobId, reason: 'nonce_replayed' }, 'spooled push dropped: its nonce belongs to another message');
+  }
+
   async function addBatch(batch: SpooledJob[]): Promise<void> {
-    if (batch.length === 0) return;
-    const jobs = await queue.addBulk(batch.map((j) => ({ name: j.data.message.MsgType, data: j.data, opts: inboundJobOptions(j.jobId, jobOptions, j.guard) })));
+    // The body check first (the drain is not in a hurry, unlike the receiver): a line whose
+    // nonce came with another body is never added. Run again after a crash, a line's own
+    // earlier check answers 'same'.
+    const verdicts = await Promise.all(batch.map((j) => (j.guard ? nonceBodies.check(j.guard) : 'first')));
+    const kept: SpooledJob[] = [];
+    for (const [i, j] of batch.entries()) {
+      if (verdicts[i] === 'other') dropReplay(j);
+      else kept.push(j);
+    }
+    if (kept.length === 0) return;
+    const jobs = await queue.addBulk(kept.map((j) => ({ name: j.data.message.MsgType, data: j.data, opts: inboundJobOptions(j.jobId, jobOptions, j.guard) })));
     jobs.forEach((job, i) => {
-      // Acknowledged while Redis was away, so it can no longer be refused: it is dropped, and said so.
-      if (job.id !== batch[i]!.jobId) logger.warn({ layer: 'spool', appid: batch[i]!.data.appid, dedupKey: batch[i]!.jobId, reason: 'nonce_replayed' }, 'spooled push dropped: its nonce belongs to another message');
+      if (job.id !== kept[i]!.jobId) dropReplay(kept[i]!);
     });
   }
 

@@ -12,6 +12,7 @@ import { batchWrites } from '../redis-write-batch.js';
 import { withTimeout } from '../with-timeout.js';
 import { INBOUND_QUEUE } from '../queue/jobs.js';
 import { createInboundProducer } from '../queue/inbound-producer.js';
+import { createNonceBodies } from '../queue/nonce-bodies.js';
 import { createSpool } from '../queue/spool.js';
 import { createSpoolDrainer } from '../queue/spool-drainer.js';
 import { createAppRegistry } from './app-registry.js';
@@ -48,9 +49,10 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
   queue.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'queue error'));
   const jobOptions = { attempts: config.worker.attempts };
   const spool = createSpool({ dir: config.spoolDir });
-  const drainer = createSpoolDrainer({ spool, queue, redis, logger }, jobOptions);
+  const nonceBodies = createNonceBodies({ redis }, { prefix: config.prefix });
+  const drainer = createSpoolDrainer({ spool, queue, redis, nonceBodies, logger }, jobOptions);
   const store = createPushStore(
-    { producer: createInboundProducer({ queue }, jobOptions), spool },
+    { producer: createInboundProducer({ queue, nonceBodies }, jobOptions), spool },
     { timeoutMs: config.enqueueTimeoutMs },
   );
   const app = createReceiverApp(

@@ -119,7 +119,7 @@ export function createWechatRoutes({ registry, store, logger, metrics: allMetric
       Object.assign(fields, messageSummary(push.message), { dedupKey: push.dedupKey, mode: push.mode });
       if (query.openid) fields.openid = query.openid;
       // Safe mode: msg_signature covers the body, so there is nothing to replay.
-      const guard = push.mode === 'plain' ? replayGuard(appid, query.timestamp!, query.nonce!, toleranceS) : undefined;
+      const guard = push.mode === 'plain' ? replayGuard(appid, query.timestamp!, query.nonce!, body, toleranceS) : undefined;
       const stored = await store.store({ appid, message: push.message, dedupKey: push.dedupKey, receivedAt, reqId }, guard);
       ctx.set('Content-Type', TEXT_PLAIN);
       ctx.body = 'success';

@@ -164,6 +164,27 @@ describe('rejections: a 4xx and no job', () => {
   });
 });
 
+describe('plaintext replay with the same MsgId', () => {
+  it('same nonce, same MsgId, another body: 409 and the first body stays the job', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = randomUUID().slice(0, 8);
+    const msgId = uniqueMsgId();
+    const user = openid();
+    const first = buildPush(TEST_APP, textMessage({ openid: user, content: 'genuine', msgId }), { timestamp, nonce });
+    const forged = buildPush(TEST_APP, textMessage({ openid: user, content: 'forged', msgId }), { timestamp, nonce });
+    expect(forged.path).toBe(first.path);
+    expect((await post(first.path, first.body)).text).toBe('success');
+    expect((await post(first.path, first.body)).text).toBe('success'); // WeChat's retry: same body
+    const reqId = randomUUID();
+    const res = await post(forged.path, forged.body, { 'x-request-id': reqId });
+    expect(res.status).toBe(409);
+    expect(t.logs.find((l) => l.reqId === reqId)).toMatchObject({ layer: 'receive', outcome: 'rejected', reason: 'nonce_replayed' });
+    const job = await t.receiver.queue.getJob(`m_${TEST_APP.appid}_${msgId}`);
+    expect(job?.data.message.Content).toBe('genuine');
+    expect((await post(first.path, first.body)).text).toBe('success'); // the genuine body is still a retry
+  });
+});
+
 describe('metrics', () => {
   it('counts acknowledged and rejected pushes by reason, with per-step timings', async () => {
     const text = await (await fetch(`${t.url}/metrics`)).text();
