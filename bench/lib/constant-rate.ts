@@ -9,7 +9,7 @@
 //
 // The client is a few lines over raw sockets, not node:http, because on 2 shared cores the
 // load generator's CPU is taken from the server it measures: node:http's client cost 180–190 µs
-// per request at 2,000/s on the sixth session's machine, this one ~90–100 µs (bench/README.md).
+// per request at 2,000/s on the sixth session's machine, this one ~80–110 µs (bench/README.md).
 // Like nginx in front of the receivers (nginx/nginx.conf: `keepalive 64`), it keeps a fixed set
 // of connections open from the start, and the first `warmupS` seconds at the rate are not
 // counted: opening connections while requests are already due measured the loader's start-up,
@@ -63,8 +63,7 @@ export async function runConstantRate(target: string, pool: readonly BuiltPush[]
 
   const send = (conn: Connection, dueAt: number) => {
     conn.dueAt = dueAt;
-    conn.socket.write(frames[sent % frames.length]!);
-    sent++;
+    conn.socket.write(frames[sent++]!);
   };
   const answer = (conn: Connection, status: number) => {
     answered++;
@@ -84,15 +83,14 @@ export async function runConstantRate(target: string, pool: readonly BuiltPush[]
     await once(socket, 'connect');
     const conn: Connection = { socket, dueAt: 0 };
     socket.on('data', createResponseReader((status) => answer(conn, status)));
-    // A connection lost mid-request loses that request: counted as an error, not retried.
+    // A connection lost mid-request (not idle) loses that request: an error, not retried.
     socket.on('close', () => {
       const at = idle.indexOf(conn);
       if (at >= 0) idle.splice(at, 1);
-      else if (conn.dueAt !== -1) {
+      else {
         errors++;
         answered++;
       }
-      conn.dueAt = -1;
     });
     socket.on('error', () => undefined); // 'close' follows and counts it
     open.push(socket);

@@ -5,7 +5,7 @@ import { RequestError, UnavailableError } from '../errors.js';
 import { withTimeout } from '../with-timeout.js';
 import { inboundJobOptions, type InboundJobOptionsConfig, type ReplayGuard } from './inbound-job-options.js';
 import type { InboundJobData } from './jobs.js';
-import type { NonceBodies, NonceVerdict } from './nonce-bodies.js';
+import type { NonceBodies } from './nonce-bodies.js';
 
 export interface InboundProducer {
   /**
@@ -17,22 +17,17 @@ export interface InboundProducer {
   add(data: InboundJobData, timeoutMs: number, guard?: ReplayGuard): Promise<void>;
 }
 
-const FIRST: Promise<NonceVerdict> = Promise.resolve('first');
-
 export function createInboundProducer({ queue, nonceBodies }: { queue: Queue; nonceBodies: NonceBodies }, jobOptions: InboundJobOptionsConfig = {}): InboundProducer {
   return {
     async add(data, timeoutMs, guard) {
       let job;
       let verdict;
       try {
-        // Both commands leave in one write and are answered together: one round trip. The SET
-        // cannot stop the add it travels with, so "other body" with a job just made is possible
-        // when an earlier push on this nonce got its SET but not its add (it was spooled): that
-        // push is refused here but its job stays, as it did before bodies were compared, when a
-        // spooled first push left the nonce free. The drainer checks before it adds.
+        // The body check's SET leaves in the add's write (redis-write-batch.ts): one round trip.
+        // It cannot stop the add beside it; the add's own deduplication id does that for another
+        // message, and a same-MsgId body finds its job already there.
         const adding = queue.add(data.message.MsgType, data, inboundJobOptions(data.dedupKey, jobOptions, guard));
-        const checking = guard ? nonceBodies.check(guard) : FIRST;
-        [job, verdict] = await withTimeout(Promise.all([adding, checking]), timeoutMs, 'enqueue');
+        [job, verdict] = await withTimeout(Promise.all([adding, guard && nonceBodies.check(guard)]), timeoutMs, 'enqueue');
       } catch (err) {
         if (err instanceof UnavailableError) throw err;
         throw new UnavailableError('redis_unavailable', `Redis refused the job: ${(err as Error).message}`, err);

@@ -62,7 +62,7 @@ export function createSpoolDrainer(
 
   /** Acknowledged while Redis was away, so it can no longer be refused: it is dropped, and said so. */
   function dropReplay(job: SpooledJob): void {
-    logger.warn({ layer: 'spool', appid: job.data.appid, dedupKey: job.jobId, reason: 'nonce_replayed' }, 'spooled push dropped: its nonce belongs to another message');
+    logger.warn({ layer: 'spool', appid: job.data.appid, dedupKey: job.jobId, reason: 'nonce_replayed' }, 'spooled push dropped: its nonce came with another message or body');
   }
 
   async function addBatch(batch: SpooledJob[]): Promise<void> {
