@@ -43,25 +43,25 @@ export interface TargetSpec {
   env: (prefix: string, spoolDir: string) => Record<string, string>;
 }
 
+const wxgateEnv = (prefix: string, spoolDir: string) => ({
+  WECHAT_APPID: ACCOUNT.appid,
+  WECHAT_TOKEN: ACCOUNT.token,
+  WECHAT_ENCODING_AES_KEY: ACCOUNT.encodingAESKey,
+  WXGATE_PREFIX: prefix,
+  WXGATE_SPOOL_DIR: spoolDir,
+  REDIS_URL,
+  LOG_LEVEL: 'info',
+});
+
+/** wxgate's receiver with the enqueue left out: a diagnostic beside the targets, not one of them (targets/wxgate-no-enqueue.ts). */
+export const NO_ENQUEUE = 'wxgate plaintext, no enqueue (diagnostic)';
+
 export const TARGETS: TargetSpec[] = [
   { name: 'bare node:http', script: 'bare.ts', mode: 'plain', path: '/wechat', env: () => ({}) },
   { name: 'co-wechat (empty handler)', script: 'co-wechat.ts', mode: 'plain', path: '/wechat', env: (p) => ({ BENCH_APPID: ACCOUNT.appid, BENCH_TOKEN: ACCOUNT.token, BENCH_PREFIX: p }) },
   { name: 'co-wechat + BullMQ add', script: 'co-wechat.ts', mode: 'plain', path: '/wechat', env: (p) => ({ BENCH_APPID: ACCOUNT.appid, BENCH_TOKEN: ACCOUNT.token, BENCH_PREFIX: p, BENCH_ENQUEUE: '1' }) },
-  ...(['plain', 'aes'] as const).map((mode) => ({
-    name: `wxgate ${mode === 'plain' ? 'plaintext' : 'safe mode'}`,
-    script: 'wxgate.ts',
-    mode,
-    path: '/wechat',
-    env: (prefix: string, spoolDir: string) => ({
-      WECHAT_APPID: ACCOUNT.appid,
-      WECHAT_TOKEN: ACCOUNT.token,
-      WECHAT_ENCODING_AES_KEY: ACCOUNT.encodingAESKey,
-      WXGATE_PREFIX: prefix,
-      WXGATE_SPOOL_DIR: spoolDir,
-      REDIS_URL,
-      LOG_LEVEL: 'info',
-    }),
-  })),
+  ...(['plain', 'aes'] as const).map((mode) => ({ name: `wxgate ${mode === 'plain' ? 'plaintext' : 'safe mode'}`, script: 'wxgate.ts', mode, path: '/wechat', env: wxgateEnv })),
+  { name: NO_ENQUEUE, script: 'wxgate-no-enqueue.ts', mode: 'plain', path: '/wechat', env: wxgateEnv },
 ];
 
 interface Started {
@@ -149,6 +149,12 @@ export interface ReceiveBench {
   readonly constantRatePeer: TargetResult;
   readonly constantRatePeerRuns: TargetResult[];
   readonly ratios: Record<string, { rps: number; cpu: number }>;
+  /**
+   * Not targets: where a gap comes from. ownWork: wxgate without its enqueue against co-wechat
+   * with an empty handler (the work both do); enqueueCpuUs: what the durable enqueue adds to a
+   * plaintext push; peerAddCpuUs: what BullMQ's add adds to co-wechat's.
+   */
+  readonly diagnostic: { ownWork: { rps: number; cpu: number }; enqueueCpuUs: number; peerAddCpuUs: number };
 }
 
 /** Starts the targets (in the given order) and warms each up: JIT, keep-alive connections. */
@@ -211,8 +217,8 @@ export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: 
     console.log(`bare node:http   @2000 req/s  p50 ${constantRateBare.p50} ms  p99 ${constantRateBare.p99} ms (runs: ${p99s(constantRateBareRuns)} ms)`);
     console.log(`co-wechat + add  @2000 req/s  p50 ${constantRatePeer.p50} ms  p99 ${constantRatePeer.p99} ms (runs: ${p99s(constantRatePeerRuns)} ms)`);
     // Throughput ratio (req/s) and the same ratio from CPU per request (inverse), per round, then the median.
+    const of = (round: TargetResult[], name: string) => round.find((t) => t.target === name)!;
     const ratio = (a: string, b: string) => {
-      const of = (round: TargetResult[], name: string) => round.find((t) => t.target === name)!;
       return {
         rps: round2(median(perRound.map((round) => of(round, a).rps / of(round, b).rps))),
         cpu: round2(median(perRound.map((round) => of(round, b).cpuUsPerReq / of(round, a).cpuUsPerReq))),
@@ -224,7 +230,15 @@ export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: 
       'wxgate plaintext / bare node:http (target ≥ 0.28)': ratio('wxgate plaintext', 'bare node:http'),
       'wxgate safe mode / wxgate plaintext (target ≥ 0.9)': ratio('wxgate safe mode', 'wxgate plaintext'),
     };
-    return { rounds, durationS, throughput, perRound, constantRate, constantRateRuns, constantRateBare, constantRateBareRuns, constantRatePeer, constantRatePeerRuns, ratios };
+    // CPU per push that one target adds to another, the median of the differences within a round.
+    const added = (withIt: string, without: string) => Math.round(median(perRound.map((round) => of(round, withIt).cpuUsPerReq - of(round, without).cpuUsPerReq)));
+    const diagnostic = {
+      ownWork: ratio(NO_ENQUEUE, 'co-wechat (empty handler)'),
+      enqueueCpuUs: added('wxgate plaintext', NO_ENQUEUE),
+      peerAddCpuUs: added('co-wechat + BullMQ add', 'co-wechat (empty handler)'),
+    };
+    console.log(`diagnostic: wxgate without its enqueue / co-wechat (empty handler) ${diagnostic.ownWork.rps}× by req/s, ${diagnostic.ownWork.cpu}× by CPU; enqueue +${diagnostic.enqueueCpuUs} µs per push (co-wechat's add +${diagnostic.peerAddCpuUs} µs)`);
+    return { rounds, durationS, throughput, perRound, constantRate, constantRateRuns, constantRateBare, constantRateBareRuns, constantRatePeer, constantRatePeerRuns, ratios, diagnostic };
   } finally {
     for (const s of started) await stop(s);
     rmSync(logDir, { recursive: true, force: true });

@@ -59,6 +59,8 @@ const SUITES: Record<string, Suite> = {
         '|---|---:|---:|',
         ...Object.entries(r.ratios).map(([k, v]) => `| ${k} | ${v.rps} | ${v.cpu} |`),
         '',
+        `Diagnostic, not a target: where a gap comes from. wxgate's receiver with the enqueue left out (bench/targets/wxgate-no-enqueue.ts: the same app, log line and metrics, a store that answers at once) against co-wechat with an empty handler, the work both do: ${r.diagnostic.ownWork.rps}× by req/s, ${r.diagnostic.ownWork.cpu}× by CPU per request. The durable enqueue (the BullMQ add, and in plaintext the nonce/body SET beside it) adds ${r.diagnostic.enqueueCpuUs} µs of CPU to a push; BullMQ's add adds ${r.diagnostic.peerAddCpuUs} µs to co-wechat's (medians of the differences within a round).`,
+        '',
         `Constant rate (open loop, requests evenly spaced, latency from when each was due), wxgate plaintext at 2,000 req/s, median of ${r.constantRateRuns.length} runs of 10 s: p50 ${r.constantRate.p50} ms, p99 ${r.constantRate.p99} ms (the runs' p99: ${r.constantRateRuns.map((c) => c.p99).join(', ')} ms; ${r.constantRate.non2xx} non-2xx, ${r.constantRate.errors} errors).`,
         '',
         `The bare node:http server at the same rate, each run just before wxgate's (a server that only answers: what the machine and the load generator allowed in that window): p50 ${r.constantRateBare.p50} ms, p99 ${r.constantRateBare.p99} ms (the runs' p99: ${r.constantRateBareRuns.map((c) => c.p99).join(', ')} ms).`,

@@ -1,0 +1,26 @@
+// Diagnostic, not a target of issue 2: wxgate's receiver app (the same createReceiverApp, routes,
+// log line and metrics) with a push store that answers at once instead of adding the job to
+// Redis. Beside wxgate plaintext it says what the durable enqueue costs, and beside co-wechat
+// with an empty handler what the work both do costs: which part of a gap is wxgate's own code
+// and which is the enqueue (bench/README.md). Never a product mode: nothing here is reachable
+// from the wxgate binary.
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
+import { createRedis } from '../../src/redis.js';
+import { createAppRegistry } from '../../src/receiver/app-registry.js';
+import { createReceiverApp } from '../../src/receiver/app.js';
+import type { PushStore } from '../../src/receiver/push-store.js';
+import { announce } from './announce.js';
+
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel, destination: config.logFile });
+const store: PushStore = { store: async () => ({ outcome: 'acked', ms: 0 }) };
+// Only /readyz uses the connection; pushes never reach Redis.
+const redis = createRedis(config.redisUrl, 'producer');
+const app = createReceiverApp(
+  { registry: createAppRegistry(config.apps, { defaultAppid: config.defaultAppid }), store, redis, logger, metrics: createMetrics() },
+  { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS },
+);
+const server = app.listen(0, '127.0.0.1', () => announce((server.address() as { port: number }).port));
+process.on('SIGTERM', () => process.exit(0));
