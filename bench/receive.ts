@@ -218,12 +218,10 @@ export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: 
     console.log(`co-wechat + add  @2000 req/s  p50 ${constantRatePeer.p50} ms  p99 ${constantRatePeer.p99} ms (runs: ${p99s(constantRatePeerRuns)} ms)`);
     // Throughput ratio (req/s) and the same ratio from CPU per request (inverse), per round, then the median.
     const of = (round: TargetResult[], name: string) => round.find((t) => t.target === name)!;
-    const ratio = (a: string, b: string) => {
-      return {
-        rps: round2(median(perRound.map((round) => of(round, a).rps / of(round, b).rps))),
-        cpu: round2(median(perRound.map((round) => of(round, b).cpuUsPerReq / of(round, a).cpuUsPerReq))),
-      };
-    };
+    const ratio = (a: string, b: string) => ({
+      rps: round2(median(perRound.map((round) => of(round, a).rps / of(round, b).rps))),
+      cpu: round2(median(perRound.map((round) => of(round, b).cpuUsPerReq / of(round, a).cpuUsPerReq))),
+    });
     const ratios = {
       'wxgate plaintext / co-wechat + BullMQ add (target ≥ 1.2)': ratio('wxgate plaintext', 'co-wechat + BullMQ add'),
       'wxgate plaintext / co-wechat (empty handler) (target ≥ 0.85)': ratio('wxgate plaintext', 'co-wechat (empty handler)'),
