@@ -4,6 +4,7 @@
 // JavaScript and ships no TypeScript compiler (issue 16). Where the process can already import
 // TypeScript (a checkout, where bin/wxgate.js runs the sources under tsx; a Node that strips
 // types) the first import simply works.
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
@@ -23,11 +24,21 @@ async function registerProjectTsx(path: string): Promise<boolean> {
   return true;
 }
 
-/** Where in the handlers' own files Node found the problem (a syntax error's line), if it says. */
+const AT = /((?:file:\/\/)?\/[^\s()]+:\d+(?::\d+)?)/;
+
+/**
+ * Where the problem is, when the error says (a frame in the handlers' file). Node keeps an ES
+ * module's syntax error location to its uncaught-error printout, so for JavaScript `node --check`
+ * is asked (a failed start only).
+ */
 function location(err: Error, path: string): string {
   const line = (err.stack ?? '').split('\n').find((l) => l.includes(path) || l.includes(pathToFileURL(path).href));
-  const m = line && /((?:file:\/\/)?\/[^\s()]+:\d+(?::\d+)?)/.exec(line);
-  return m ? ` (at ${m[1]!.replace(/^file:\/\//, '')})` : '';
+  let at = line ? AT.exec(line)?.[1] : undefined;
+  if (!at && err instanceof SyntaxError && !TYPESCRIPT.test(path)) {
+    const first = spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 }).stderr?.split('\n')[0] ?? '';
+    at = AT.exec(first)?.[1];
+  }
+  return at ? ` (at ${at.replace(/^file:\/\//, '')})` : '';
 }
 
 function hint(err: Error & { code?: string }): string {
