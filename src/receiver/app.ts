@@ -17,13 +17,15 @@ export interface ReceiverDeps {
   metrics?: Metrics;
   /** Extra routers (internal API, metrics) mounted after the WeChat routes. */
   routers?: Router[];
+  /** Extra middleware (the queue dashboard) mounted after the routers. */
+  middleware?: Koa.Middleware[];
 }
 
 export interface ReceiverOptions extends WechatRoutesOptions {
   spoolDir: string;
 }
 
-export function createReceiverApp({ registry, store, redis, logger, metrics, routers = [] }: ReceiverDeps, { spoolDir, ...routeOptions }: ReceiverOptions): Koa {
+export function createReceiverApp({ registry, store, redis, logger, metrics, routers = [], middleware = [] }: ReceiverDeps, { spoolDir, ...routeOptions }: ReceiverOptions): Koa {
   const app = new Koa();
   // Behind nginx: X-Forwarded-For is trusted for ctx.ip.
   app.proxy = true;
@@ -32,5 +34,6 @@ export function createReceiverApp({ registry, store, redis, logger, metrics, rou
   for (const router of [createHealthRoutes({ redis }, { spoolDir }), ...routers]) {
     app.use(router.routes()).use(router.allowedMethods());
   }
+  for (const m of middleware) app.use(m);
   return app;
 }

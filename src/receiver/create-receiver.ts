@@ -19,6 +19,7 @@ import { createAppRegistry } from './app-registry.js';
 import { createPushStore } from './push-store.js';
 import { createReceiverApp } from './app.js';
 import { createMetricsRoutes } from './metrics-routes.js';
+import { createDashboard } from '../admin/dashboard.js';
 
 export interface Receiver {
   listen(port?: number, host?: string): Promise<{ url: string; server: Server }>;
@@ -55,6 +56,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
     { producer: createInboundProducer({ queue, nonceBodies }, jobOptions), spool },
     { timeoutMs: config.enqueueTimeoutMs },
   );
+  const dashboard = config.dashboard && createDashboard({ logger }, { redisUrl: config.redisUrl, prefix: config.prefix, credentials: config.dashboard });
   const app = createReceiverApp(
     {
       registry: createAppRegistry(config.apps, { defaultAppid: config.defaultAppid }),
@@ -63,6 +65,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       logger,
       metrics,
       routers: [createMetricsRoutes({ metrics, queues: [queue, ...metricsQueues], collectors: metricsCollectors }, { spoolDir: config.spoolDir }), ...routers],
+      middleware: dashboard ? [dashboard.middleware] : [],
     },
     { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS },
   );
@@ -98,6 +101,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       await drainer.stop();
       await spool.close();
       await queue.close().catch(() => undefined);
+      await dashboard?.close();
       redis.disconnect();
     },
   };
