@@ -19,7 +19,7 @@ async function serveMetrics(config: Config, runtime: WorkerRuntime, metrics: Met
   const app = new Koa();
   const routers = [
     createHealthRoutes({ redis: runtime.workers.redis }, { spoolDir: config.spoolDir }),
-    createMetricsRoutes({ metrics, queues: [runtime.workers.outboundQueue], collectors: tokenCollectors({ config, keeper: runtime.tokenKeeper, metrics }) }, { spoolDir: config.spoolDir }),
+    createMetricsRoutes({ metrics, queues: [runtime.workers.outboundQueue], collectors: tokenCollectors({ config, keeper: runtime.tokenKeeper, metrics }), redis: runtime.workers.redis }, { spoolDir: config.spoolDir }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   const server = app.listen(port, config.host);

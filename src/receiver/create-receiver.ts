@@ -64,7 +64,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       redis,
       logger,
       metrics,
-      routers: [createMetricsRoutes({ metrics, queues: [queue, ...metricsQueues], collectors: metricsCollectors }, { spoolDir: config.spoolDir }), ...routers],
+      routers: [createMetricsRoutes({ metrics, queues: [queue, ...metricsQueues], collectors: metricsCollectors, redis }, { spoolDir: config.spoolDir }), ...routers],
       middleware: dashboard ? [dashboard.middleware] : [],
     },
     { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS },
