@@ -67,9 +67,11 @@ describe('every metric the rules and the dashboard name exists on /metrics', () 
   let spool: string;
   let gateway: WxgateProcess;
   let exposition: string;
+  let closeMock: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const { url: apiBase } = await mock.listen();
+    const { url: apiBase, close } = await mock.listen();
+    closeMock = close;
     spool = await mkdtemp(join(tmpdir(), 'wxgate-mon-'));
     gateway = await startWxgate({
       command: 'all',
@@ -80,7 +82,7 @@ describe('every metric the rules and the dashboard name exists on /metrics', () 
   });
   afterAll(async () => {
     await gateway?.stop();
-    await mock.close();
+    await closeMock?.();
     await deleteKeys(prefix);
     if (spool) await rm(spool, { recursive: true, force: true });
   });
