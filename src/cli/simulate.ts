@@ -7,6 +7,7 @@ import { isSimKind, SIM_KINDS, type SimKind } from '../dev/simulator/message-kin
 import { renderSummary } from '../dev/simulator/render-summary.js';
 import { positiveInt, resolveTarget, TARGET_OPTIONS, UsageError } from '../dev/simulator/resolve-target.js';
 import { simulate } from '../dev/simulator/simulate.js';
+import type { SimulateOptions } from '../dev/simulator/types.js';
 import { waitUntilReady } from '../dev/simulator/wait-ready.js';
 import { printProbe } from './probe.js';
 
@@ -77,15 +78,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
     const target = resolveTarget(v, loadConfig(env, { requireApps: false }));
     const timeoutMs = positiveInt('timeout-ms', v['timeout-ms'], 5000);
     if (v.probe) return await printProbe(target, timeoutMs);
-    const waitS = positiveInt('wait', v.wait, 30, { min: 0 });
-    if (waitS > 0) {
-      const readiness = await waitUntilReady(target.url, { timeoutMs: waitS * 1000 });
-      if (!readiness.ready) {
-        process.stderr.write(`wxgate simulate: ${new URL('/readyz', target.url).href} did not answer 200 within ${waitS} s (last: ${readiness.last}): is the gateway running? (--wait 0 pushes anyway)\n`);
-        return 1;
-      }
-    }
-    const summary = await simulate({
+    const options: SimulateOptions = {
       ...target,
       kinds: kinds(v.kind),
       content: v.content,
@@ -99,7 +92,17 @@ export async function run(argv: string[], env: Record<string, string | undefined
       retryIntervalMs: positiveInt('retry-interval-ms', v['retry-interval-ms'], timeoutMs, { min: 0 }),
       maxDeliveries: positiveInt('deliveries', v.deliveries, 3),
       maxDurationMs: positiveInt('max-seconds', v['max-seconds'], 600) * 1000,
-    });
+    };
+    // Every flag is checked before the wait: a usage error answers at once.
+    const waitS = positiveInt('wait', v.wait, 30, { min: 0 });
+    if (waitS > 0) {
+      const readiness = await waitUntilReady(target.url, { timeoutMs: waitS * 1000 });
+      if (!readiness.ready) {
+        process.stderr.write(`wxgate simulate: ${new URL('/readyz', target.url).href} did not answer 200 within ${waitS} s (last: ${readiness.last}): is the gateway running? (--wait 0 pushes anyway)\n`);
+        return 1;
+      }
+    }
+    const summary = await simulate(options);
     process.stdout.write(v.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
     return summary.acknowledged.first === summary.messages && summary.notSent === 0 ? 0 : 1;
   } catch (err) {
