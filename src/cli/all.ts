@@ -17,7 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, destination: config.logFile });
   const metrics = createMetrics();
-  const runtime = await createWorkerRuntime({ config, logger });
+  const runtime = await createWorkerRuntime({ config, logger, metrics });
   attachWorkerMetrics(runtime.workers, metrics);
   await runtime.start();
   const keeper = runtime.tokenKeeper;
@@ -28,6 +28,7 @@ export async function run(argv: string[]): Promise<number> {
       metricsQueues: [runtime.workers.outboundQueue],
       metricsCollectors: tokenCollectors({ config, keeper, metrics }),
       routers: internalRouters({ config, keeper, client: runtime.client, logger }),
+      tokens: runtime.availability.all,
     },
   );
   await receiver.listen();

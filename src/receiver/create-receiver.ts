@@ -17,7 +17,7 @@ import { createSpool } from '../queue/spool.js';
 import { createSpoolDrainer } from '../queue/spool-drainer.js';
 import { createAppRegistry } from './app-registry.js';
 import { createPushStore } from './push-store.js';
-import { createReceiverApp } from './app.js';
+import { createReceiverApp, type ReceiverDeps } from './app.js';
 import { createMetricsRoutes } from './metrics-routes.js';
 
 export interface Receiver {
@@ -35,10 +35,12 @@ export interface ReceiverExtras {
   metricsQueues?: Queue[];
   /** Figures read at scrape time (token fetches). */
   metricsCollectors?: (() => Promise<void>)[];
+  /** The workers' access_token states, for /readyz (`wxgate all`). */
+  tokens?: ReceiverDeps['tokens'];
   nowS?: () => number;
 }
 
-export function createReceiver({ config, logger }: { config: Config; logger: Logger }, { routers = [], nowS, metrics = createMetrics(), metricsQueues = [], metricsCollectors = [] }: ReceiverExtras = {}): Receiver {
+export function createReceiver({ config, logger }: { config: Config; logger: Logger }, { routers = [], nowS, metrics = createMetrics(), metricsQueues = [], metricsCollectors = [], tokens }: ReceiverExtras = {}): Receiver {
   const redis = batchWrites(createRedis(config.redisUrl, 'producer'));
   redis.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'redis connection error'));
   // No version check on the producer: BullMQ sends it (INFO) once, right after the connection
@@ -62,6 +64,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       redis,
       logger,
       metrics,
+      tokens,
       routers: [createMetricsRoutes({ metrics, queues: [queue, ...metricsQueues], collectors: metricsCollectors }, { spoolDir: config.spoolDir }), ...routers],
     },
     { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS },

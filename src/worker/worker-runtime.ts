@@ -2,30 +2,42 @@
 // the access-token keeper (refresh-ahead included), the API client and the two workers.
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { loadHandlers } from '../handlers/load-handlers.js';
 import type { WeChatClient } from '../wechat-api/client.js';
 import { createApiRuntime } from '../wechat-api/create-api-runtime.js';
+import type { TokenAvailability } from '../wechat-api/token-availability.js';
 import type { TokenKeeper } from '../wechat-api/token-keeper.js';
-import { createWorkers, type Workers, type WorkersOptions } from './create-workers.js';
+import { createWorkers, type Workers, type WorkersDeps, type WorkersOptions } from './create-workers.js';
 
 export interface WorkerRuntime {
   readonly workers: Workers;
   readonly tokenKeeper: TokenKeeper;
   readonly client: WeChatClient;
+  /** Whether this process can get each account's token (for /readyz). */
+  readonly availability: TokenAvailability;
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function createWorkerRuntime({ config, logger }: { config: Config; logger: Logger }, options: WorkersOptions = {}): Promise<WorkerRuntime> {
+export interface WorkerRuntimeDeps extends Pick<WorkersDeps, 'marker'> {
+  config: Config;
+  logger: Logger;
+  /** The process's metrics, for the token gauge and the waits counter. */
+  metrics?: Metrics;
+}
+
+export async function createWorkerRuntime({ config, logger, metrics, marker }: WorkerRuntimeDeps, options: WorkersOptions = {}): Promise<WorkerRuntime> {
   const handlers = await loadHandlers(config.handlers);
-  const api = createApiRuntime({ config, logger });
-  const { keeper: tokenKeeper, client } = api;
-  const workers = createWorkers({ config, logger, handlers, client }, options);
+  const api = createApiRuntime({ config, logger, metrics });
+  const { keeper: tokenKeeper, client, availability } = api;
+  const workers = createWorkers({ config, logger, handlers, client, availability, marker }, options);
   logger.info({ layer: 'worker', handlers: config.handlers ?? 'built-in demo' }, 'handlers loaded');
   return {
     workers,
     tokenKeeper,
     client,
+    availability,
     async start() {
       await api.start();
       await workers.start();
