@@ -28,11 +28,11 @@ export function keeperOptions(config: Config): TokenKeeperOptions {
   return { apps, apiBase, prefix, refreshAheadS: token.refreshAheadS, dailyQuota: token.dailyQuota, quotaWarnRatio: token.quotaWarnRatio };
 }
 
-export function createApiRuntime({ config, logger, metrics }: { config: Config; logger: Logger; metrics?: Metrics }): ApiRuntime {
+export function createApiRuntime({ config, logger, metrics }: { config: Config; logger: Logger; metrics?: Metrics }, { keeper: keeperOverrides = {} }: { keeper?: Partial<TokenKeeperOptions> } = {}): ApiRuntime {
   const redis = createRedis(config.redisUrl, 'worker');
   redis.on('error', (err) => logger.debug({ layer: 'token', err: err.message }, 'redis connection error'));
   const availability = createTokenAvailability({ logger, metrics }, { appids: config.apps.map((a) => a.appid) });
-  const keeper = createTokenKeeper({ redis, logger, availability }, keeperOptions(config));
+  const keeper = createTokenKeeper({ redis, logger, availability }, { ...keeperOptions(config), ...keeperOverrides });
   const client = createWeChatClient({ tokenKeeper: keeper, logger, availability }, { apiBase: config.apiBase });
   return {
     redis,

@@ -7,7 +7,7 @@ import { loadHandlers } from '../handlers/load-handlers.js';
 import type { WeChatClient } from '../wechat-api/client.js';
 import { createApiRuntime } from '../wechat-api/create-api-runtime.js';
 import type { TokenAvailability } from '../wechat-api/token-availability.js';
-import type { TokenKeeper } from '../wechat-api/token-keeper.js';
+import type { TokenKeeper, TokenKeeperOptions } from '../wechat-api/token-keeper.js';
 import { createWorkers, type Workers, type WorkersDeps, type WorkersOptions } from './create-workers.js';
 
 export interface WorkerRuntime {
@@ -27,9 +27,14 @@ export interface WorkerRuntimeDeps extends Pick<WorkersDeps, 'marker'> {
   metrics?: Metrics;
 }
 
-export async function createWorkerRuntime({ config, logger, metrics, marker }: WorkerRuntimeDeps, options: WorkersOptions = {}): Promise<WorkerRuntime> {
+export interface WorkerRuntimeOptions extends WorkersOptions {
+  /** The token keeper's timings (backoff…), beyond what the configuration sets. */
+  keeper?: Partial<TokenKeeperOptions>;
+}
+
+export async function createWorkerRuntime({ config, logger, metrics, marker }: WorkerRuntimeDeps, { keeper, ...options }: WorkerRuntimeOptions = {}): Promise<WorkerRuntime> {
   const handlers = await loadHandlers(config.handlers);
-  const api = createApiRuntime({ config, logger, metrics });
+  const api = createApiRuntime({ config, logger, metrics }, { keeper });
   const { keeper: tokenKeeper, client, availability } = api;
   const workers = createWorkers({ config, logger, handlers, client, availability, marker }, options);
   logger.info({ layer: 'worker', handlers: config.handlers ?? 'built-in demo' }, 'handlers loaded');
