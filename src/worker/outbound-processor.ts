@@ -36,7 +36,7 @@ export interface OutboundDeps {
 }
 
 export interface OutboundOptions {
-  /** How long reply n waits while reply n-1 is still pending. */
+  /** How long reply n waits while reply n-1 is still pending (at first; see orderDelay). */
   orderDelayMs?: number;
   /** A send waits for the token at most this long after the push, when the user's window is not known. */
   fallbackWindowMs?: number;
@@ -58,6 +58,15 @@ function postpone(job: Job, token: string | undefined, ms: number, log: Logger, 
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
+/**
+ * Reply n behind a pending reply n-1: looks again after `base` ms, or after a tenth of the time it
+ * has waited so far (at most 5 s), so that replies queued behind one that waits minutes for a
+ * token do not poll Redis ten times a second all along.
+ */
+function orderDelay(base: number, queuedAt: number): number {
+  return Math.round(Math.min(5000, Math.max(base, (Date.now() - queuedAt) / 10)));
+}
+
 export function createOutboundProcessor({ client, admission, queue, marker, tokenWait, logger }: OutboundDeps, { orderDelayMs = 100, fallbackWindowMs = 48 * 3600_000 }: OutboundOptions = {}) {
   const base = logger.child({ layer: 'send' });
 
@@ -73,7 +82,7 @@ export function createOutboundProcessor({ client, admission, queue, marker, toke
       log.warn({ attempt, outcome: 'already_sent', sentAt, errcode: 0 }, 'reply already accepted by WeChat before this run: not sent again');
       return { errcode: 0, ms: 0, alreadySentAt: sentAt };
     }
-    if (previous !== undefined && PENDING.has(previous)) return postpone(job, token, orderDelayMs, log, 'order');
+    if (previous !== undefined && PENDING.has(previous)) return postpone(job, token, orderDelay(orderDelayMs, d.queuedAt), log, 'order');
     const typing = reply.msgtype === 'typing';
     let waitMs: number;
     let windowEnd: number | undefined;

@@ -96,6 +96,21 @@ describe('a token outage: the replies wait and are all delivered', () => {
   });
 });
 
+describe('a token outage and a message with several replies', () => {
+  it('the replies wait behind the first and go out once each, in order', { timeout: 60_000 }, async () => {
+    h = await startHarness({ workers: false });
+    await h.startWorkers(FAST);
+    h.mock.state.expire(APPID);
+    h.mock.state.faults.add({ path: 'stable_token', errcode: 40164, count: 3 });
+    const openid = newOpenid();
+    const msg = text(openid, 'many:3');
+    expect((await h.push(msg)).text).toBe('success');
+    const id = inboundId(msg.MsgId as string);
+    for (const i of [0, 1, 2]) expect(await (await settled(h.outbound, `${id}_r${i}`)).getState()).toBe('completed');
+    expect(h.sentTo(openid).map((s) => s.content)).toEqual(['part 1', 'part 2', 'part 3']);
+  });
+});
+
 describe('a token outage longer than the reply window', () => {
   it('the waiting reply fails with token_unavailable_window_closed, keeping the errcode', { timeout: 60_000 }, async () => {
     h = await startHarness({ workers: false, env: { WXGATE_QUOTA_MESSAGE_WINDOW_S: '2' } });
