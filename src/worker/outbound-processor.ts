@@ -58,6 +58,9 @@ function postpone(job: Job, token: string | undefined, ms: number, log: Logger, 
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
+/** A promise's outcome as a value, so that it can wait beside others without rejecting them. */
+const settle = <T>(p: Promise<T>): Promise<{ value: T } | { error: unknown }> => p.then((value) => ({ value }), (error: unknown) => ({ error }));
+
 /**
  * Reply n behind a pending reply n-1: looks again after `base` ms, or after a tenth of the time it
  * has waited so far (at most 5 s), so that replies queued behind one that waits minutes for a
@@ -76,24 +79,31 @@ export function createOutboundProcessor({ client, admission, queue, marker, toke
     const attempt = job.attemptsMade + 1;
     const log = base.child({ appid: d.appid, openid: d.openid, stamp: d.stamp, dedupKey: d.inboundId, reqId: d.reqId, msgId: d.msgId, jobId: job.id, index: d.index, msgtype: reply.msgtype });
 
-    // One turn, so one write to Redis (redis-write-batch.ts): the mark and the previous reply's state.
-    const [sentAt, previous] = await Promise.all([marker.sentAt(job.id!), d.index > 0 ? queue.getJobState(outboundJobId(d.inboundId, d.index - 1)) : undefined]);
+    const typing = reply.msgtype === 'typing';
+    const admit = () => settle(admission.admit(d.appid, d.openid, job.id!, { count: !typing }));
+    // The mark is read in the same turn as the first other look-up, so both leave in one write
+    // (redis-write-batch.ts): reply n > 0 first checks the previous reply's state; reply 0 goes
+    // straight to its admission (a run that then finds its mark has counted nothing twice: the
+    // quota counts once per job id).
+    const first = d.index === 0;
+    const [sentAt, previous, admittedEarly] = await Promise.all([
+      marker.sentAt(job.id!),
+      first ? undefined : queue.getJobState(outboundJobId(d.inboundId, d.index - 1)),
+      first ? admit() : undefined,
+    ]);
     if (sentAt !== null) {
       log.warn({ attempt, outcome: 'already_sent', sentAt, errcode: 0 }, 'reply already accepted by WeChat before this run: not sent again');
       return { errcode: 0, ms: 0, alreadySentAt: sentAt };
     }
     if (previous !== undefined && PENDING.has(previous)) return postpone(job, token, orderDelay(orderDelayMs, d.queuedAt), log, 'order');
-    const typing = reply.msgtype === 'typing';
-    let waitMs: number;
-    let windowEnd: number | undefined;
-    try {
-      const admitted = await admission.admit(d.appid, d.openid, job.id!, { count: !typing });
-      waitMs = admitted.waitMs;
-      windowEnd = admitted.window?.expiresAt;
-    } catch (err) {
+    const admitted = admittedEarly ?? (await admit());
+    if ('error' in admitted) {
+      const err = admitted.error;
       log.warn({ attempt, outcome: 'refused', code: describeError(err, attempt).code, err: (err as Error).message }, 'reply refused: customer-service quota');
       return failJob(job, err);
     }
+    const { waitMs } = admitted.value;
+    const windowEnd: number | undefined = admitted.value.window?.expiresAt;
     if (waitMs > 0) return postpone(job, token, waitMs, log, 'rate');
 
     const started = performance.now();
