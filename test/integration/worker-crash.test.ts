@@ -102,6 +102,31 @@ describe('a worker killed between WeChat\'s answer and the job\'s completion (ki
   });
 });
 
+describe('wxgate worker killed (kill -9) while its send waits for WeChat', () => {
+  it('the reply job is picked up by another worker (WXGATE_LOCK_DURATION_MS / WXGATE_STALLED_INTERVAL_MS) and sent once', { timeout: 60_000 }, async () => {
+    child = startChild(['bin/wxgate.js', 'worker'], h.childEnv);
+    await childLine(child, (l) => l.msg === 'workers running', 'wxgate worker to start');
+    expect(child.lines.find((l) => l.msg === 'workers running')).toMatchObject({ lockDuration: 2000, stalledInterval: 500 });
+    const openid = newOpenid();
+    h.mock.state.faults.add({ path: 'send', openid, latencyMs: 3000, count: 1 }); // WeChat slow to answer this one
+    const msg = text(openid, 'in flight');
+    const replyId = `${inboundId(msg.MsgId as string)}_r0`;
+    expect((await h.push(msg)).text).toBe('success');
+    await waitFor(() => h.mock.state.stats().faults.applied >= 1, 'the send to reach WeChat');
+
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    expect(await h.outbound.getJobState(replyId)).toBe('active');
+
+    await h.startWorkers();
+    const job = await settled(h.outbound, replyId, 'the reply, run again by this worker');
+    expect(await job.getState()).toBe('completed');
+    expect(h.sentTo(openid).map((s) => s.content)).toEqual(['echo: in flight']);
+    expect(h.t.logs.lines.find((l) => l.msg === 'stalled job recovered: it will run again' && l.jobId === replyId)).toBeDefined();
+    expect(h.t.logs.lines.find((l) => l.layer === 'send' && l.jobId === replyId && l.outcome === 'sent')).toBeDefined();
+  });
+});
+
 describe('a handler run again after kill -9, when its first reply already went out', () => {
   it.each([
     ['kept (completed, within its day)', false],
