@@ -120,9 +120,9 @@ export function createOutboundProcessor({ client, admission, queue, marker, toke
       );
       return failJob(job, err);
     }
+    const ms = round(performance.now() - started);
     // Before anything else can fail or the process die: from here on this job is sent.
     await marker.mark(job.id!).catch((err: Error) => log.error({ attempt, err: err.message }, 'send marker not written: a run of this job after a crash would send again'));
-    const ms = round(performance.now() - started);
     log.info({ attempt, ms, errcode: 0, outcome: 'sent', sinceReceivedMs: Date.now() - d.receivedAt }, 'reply sent');
     return { errcode: 0, ms };
   };
