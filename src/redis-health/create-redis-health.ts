@@ -128,6 +128,8 @@ export function createRedisHealth(
     } else if (finding.kind === 'lost' || finding.kind === 'evicting') {
       reportLoss(finding.kind === 'lost' ? finding.reason : 'eviction', finding.evicted, trigger, state.runId, now);
       if (finding.kind === 'lost') epoch = await step(marker.arm());
+    } else if (finding.kind === 'rearm') {
+      epoch = await step(marker.arm());
     } else if (finding.kind === 'restarted-with-data') {
       log.warn({ runId: state.runId, previousRunId: watch.runId, trigger }, 'Redis restarted (or failed over) and kept its data: the dataset marker is there');
     } else if (finding.kind === 'stopped-evicting') {

@@ -5,6 +5,7 @@
 //   marker gone or replaced otherwise                → flush (FLUSHALL, FLUSHDB, keys deleted)
 //   marker intact, but keys evicted since            → eviction (an LRU policy keeps the marker,
 //                                                      which is read often, and drops jobs)
+// Evictions are reported once per streak of checks that see them, not once per check.
 export type LossReason = 'restart' | 'flush' | 'eviction';
 export const LOSS_REASONS: readonly LossReason[] = ['restart', 'flush', 'eviction'];
 
@@ -27,6 +28,8 @@ export interface WatchState {
 export type Finding =
   | { kind: 'first'; markerFound: boolean }
   | { kind: 'lost'; reason: LossReason; evicted: number }
+  /** The marker was evicted again while the eviction already reported goes on: written again, quietly. */
+  | { kind: 'rearm' }
   | { kind: 'restarted-with-data' }
   | { kind: 'evicting'; evicted: number }
   | { kind: 'stopped-evicting' }
@@ -44,7 +47,10 @@ export function judge(prev: WatchState, now: Reading): Verdict {
   // A restart resets the count; so does CONFIG RESETSTAT (the count going down).
   const evicted = restarted || prev.evictedKeys === undefined || now.evictedKeys === undefined ? 0 : Math.max(0, now.evictedKeys - prev.evictedKeys);
   const evicting = evicted > 0;
-  if (now.marker === null || now.marker !== prev.epoch) return { finding: { kind: 'lost', reason: restarted ? 'restart' : evicting ? 'eviction' : 'flush', evicted }, evicting };
+  if (now.marker === null || now.marker !== prev.epoch) {
+    const reason = restarted ? 'restart' : evicting ? 'eviction' : 'flush';
+    return { finding: reason === 'eviction' && prev.evicting ? { kind: 'rearm' } : { kind: 'lost', reason, evicted }, evicting };
+  }
   if (restarted) return { finding: { kind: 'restarted-with-data' }, evicting };
   if (evicting) return { finding: prev.evicting ? { kind: 'same' } : { kind: 'evicting', evicted }, evicting };
   return { finding: prev.evicting ? { kind: 'stopped-evicting' } : { kind: 'same' }, evicting };
