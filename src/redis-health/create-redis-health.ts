@@ -28,7 +28,7 @@ export const REDIS_SETTING_UNSAFE = 'redis_setting_unsafe';
 const MAY_BE_LOST = [
   'acknowledged pushes not yet handled (the inbound queue)',
   'replies not yet sent (the outbound queue)',
-  'dedup records: a WeChat retry of a lost push is handled as new',
+  'dedup records: a WeChat retry of a push already handled is handled again',
   'reply quotas: replies are sent and WeChat decides',
   'the access_token: fetched again',
 ];
