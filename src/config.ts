@@ -36,6 +36,8 @@ export interface Config {
   readonly metricsPort?: number;
   readonly bodyLimitBytes: number;
   readonly enqueueTimeoutMs: number;
+  /** How often every process checks Redis's settings and its dataset marker (and after each reconnect). */
+  readonly redisCheckIntervalMs: number;
   readonly worker: {
     readonly concurrency: number;
     readonly jobTimeoutMs: number;
@@ -200,6 +202,7 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
     metricsPort: str(env, 'WXGATE_METRICS_PORT') === undefined ? undefined : int(env, 'WXGATE_METRICS_PORT', 0, { min: 1, max: 65535 }),
     bodyLimitBytes: int(env, 'WXGATE_BODY_LIMIT_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     enqueueTimeoutMs: int(env, 'WXGATE_ENQUEUE_TIMEOUT_MS', 1000, { min: 10, max: 4000 }),
+    redisCheckIntervalMs: int(env, 'WXGATE_REDIS_CHECK_INTERVAL_MS', 10_000, { min: 100, max: 3_600_000 }),
     worker: Object.freeze({
       concurrency: int(env, 'WXGATE_WORKER_CONCURRENCY', 50, { min: 1, max: 10000 }),
       jobTimeoutMs: int(env, 'WXGATE_JOB_TIMEOUT_MS', 120_000, { min: 100 }),

@@ -23,6 +23,8 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     sends: new Counter({ name: 'wxgate_sends_total', help: 'WeChat API calls by path and errcode', labelNames: ['appid', 'path', 'errcode'] as const, registers }),
     tokenFetchesToday: new Gauge({ name: 'wxgate_token_fetches_today', help: 'access_token fetches today (Beijing day), all processes', labelNames: ['appid'] as const, registers }),
     tokenDailyQuota: new Gauge({ name: 'wxgate_token_daily_quota', help: 'access_token fetches allowed per day', labelNames: ['appid'] as const, registers }),
+    redisSetting: new Gauge({ name: 'wxgate_redis_setting', help: 'Redis settings acknowledged pushes depend on (appendonly, appendfsync, maxmemory-policy): 1 for the current state (ok, unsafe, unknown), 0 for the others', labelNames: ['setting', 'state'] as const, registers }),
+    redisDataLost: new Counter({ name: 'wxgate_redis_data_lost_total', help: 'Times this process found that Redis had lost its data, by reason (restart, flush, eviction)', labelNames: ['reason'] as const, registers }),
   };
 }
 

@@ -1,11 +1,14 @@
 // /healthz: the process answers. /readyz: Redis answers too (503 otherwise), with the spool
-// depth so that the person on call sees how much is waiting to be drained.
+// depth so that the person on call sees how much is waiting to be drained, and what the last
+// Redis check found (src/redis-health): unsafe settings and a detected data loss are in the body
+// but keep it 200, since the process serves as well as it can either way.
 import Router from '@koa/router';
 import type { Redis } from 'ioredis';
+import type { RedisHealth } from '../redis-health/create-redis-health.js';
 import { withTimeout } from '../with-timeout.js';
 import { countSpooled } from '../queue/spool-depth.js';
 
-export function createHealthRoutes({ redis }: { redis: Redis }, { spoolDir, timeoutMs = 500 }: { spoolDir: string; timeoutMs?: number }): Router {
+export function createHealthRoutes({ redis, redisHealth }: { redis: Redis; redisHealth: RedisHealth }, { spoolDir, timeoutMs = 500 }: { spoolDir: string; timeoutMs?: number }): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.type = 'text/plain';
@@ -17,7 +20,7 @@ export function createHealthRoutes({ redis }: { redis: Redis }, { spoolDir, time
       countSpooled(spoolDir).catch(() => -1),
     ]);
     ctx.status = redisUp ? 200 : 503;
-    ctx.body = { redis: redisUp ? 'up' : 'down', spool: { depth: spooled } };
+    ctx.body = { redis: redisUp ? 'up' : 'down', spool: { depth: spooled }, durability: redisHealth.status() };
   });
   return router;
 }

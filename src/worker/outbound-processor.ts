@@ -54,8 +54,13 @@ export function createOutboundProcessor({ client, admission, queue, logger }: Ou
     }
     const typing = reply.msgtype === 'typing';
     let waitMs: number;
+    // No quota record (never opened, or gone with Redis's data): sent anyway, WeChat's errcode
+    // decides; the send's line says so.
+    let quota: 'unknown' | undefined;
     try {
-      ({ waitMs } = await admission.admit(d.appid, d.openid, job.id!, { count: !typing }));
+      const admitted = await admission.admit(d.appid, d.openid, job.id!, { count: !typing });
+      waitMs = admitted.waitMs;
+      quota = admitted.window === null ? 'unknown' : undefined;
     } catch (err) {
       log.warn({ attempt, outcome: 'refused', code: describeError(err, attempt).code, err: (err as Error).message }, 'reply refused: customer-service quota');
       return failJob(job, err);
@@ -70,13 +75,13 @@ export function createOutboundProcessor({ client, admission, queue, logger }: Ou
       const info = describeError(err, attempt);
       const retry = willRetry(job, err);
       log[retry ? 'warn' : 'error'](
-        { attempt, ms: round(performance.now() - started), errcode: info.errcode, errmsg: info.errmsg, code: info.code, outcome: retry ? 'retrying' : 'failed' },
+        { attempt, ms: round(performance.now() - started), errcode: info.errcode, errmsg: info.errmsg, code: info.code, outcome: retry ? 'retrying' : 'failed', quota },
         retry ? 'reply not sent: will retry' : 'reply not sent: failed',
       );
       return failJob(job, err);
     }
     const ms = round(performance.now() - started);
-    log.info({ attempt, ms, errcode: 0, outcome: 'sent', sinceReceivedMs: Date.now() - d.receivedAt }, 'reply sent');
+    log.info({ attempt, ms, errcode: 0, outcome: 'sent', sinceReceivedMs: Date.now() - d.receivedAt, quota }, 'reply sent');
     return { errcode: 0, ms };
   };
 }

@@ -1,7 +1,7 @@
 // The worker's own failures, as classes so that isRetryable (src/errors.ts) decides from them.
 import { WxgateError } from '../errors.js';
 
-export type QuotaCode = 'quota_no_window' | 'quota_window_closed' | 'quota_exhausted';
+export type QuotaCode = 'quota_window_closed' | 'quota_exhausted';
 
 /**
  * The reply would break WeChat's customer-service limits (a window opened by the user's last
