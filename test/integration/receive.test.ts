@@ -129,6 +129,13 @@ describe('accepted modes (WECHAT_MESSAGE_MODE, issue 14)', () => {
     expect((await post(genuine.path, genuine.body, {}, compat)).text).toBe('success'); // still a retry
   });
 
+  it('each account\'s mode is in the start line; compat warns while it lasts', () => {
+    expect(t.logs.find((l) => l.msg === 'receiver listening')).toMatchObject({ apps: [TEST_APP.appid], modes: { [TEST_APP.appid]: 'safe' } });
+    expect(plain.logs.find((l) => l.msg === 'receiver listening')).toMatchObject({ modes: { [TEST_APP.appid]: 'plain' } });
+    expect(compat.logs.find((l) => l.level === 40 && l.mode === 'compat')).toMatchObject({ layer: 'receive', appid: TEST_APP.appid });
+    expect(t.logs.find((l) => l.level === 40 && l.mode === 'compat')).toBeUndefined();
+  });
+
   it('a compat account takes plaintext too, its retries deduplicated', async () => {
     const msgId = uniqueMsgId();
     const push = buildPush(TEST_APP, text('plain', msgId));
