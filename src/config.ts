@@ -4,17 +4,27 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
+/**
+ * Which pushes an account accepts (issue 14): `plain` plaintext only, `safe` encrypted only
+ * (encrypt_type=aes with msg_signature: the MP console's 安全模式 and its 兼容模式, whose pushes
+ * carry Encrypt too), `compat` both, for the minutes of switching modes in the console.
+ */
+export const MESSAGE_MODES = ['plain', 'compat', 'safe'] as const;
+export type MessageMode = (typeof MESSAGE_MODES)[number];
+
 export interface AppConfig {
   readonly appid: string;
   /** The Token from the MP console (signature secret). */
   readonly token: string;
-  /** 43-character EncodingAESKey; set → safe and compatibility mode are accepted. */
+  /** 43-character EncodingAESKey: decrypts the pushes of modes `safe` and `compat`. */
   readonly encodingAESKey?: string;
   /** The key before the last rotation, still accepted for decryption. */
   readonly encodingAESKeyPrevious?: string;
   readonly appsecret?: string;
   /** Which token API the keeper uses for this account. */
   readonly tokenApi: 'stable' | 'classic';
+  /** Accepted pushes; default `plain` without a key, `safe` with one. */
+  readonly mode: MessageMode;
 }
 
 export interface Config {
@@ -68,6 +78,7 @@ const appSchema = z.object({
   encodingAESKeyPrevious: z.string().regex(AES_KEY, 'the previous EncodingAESKey must be exactly 43 characters of [A-Za-z0-9+/]').optional(),
   appsecret: z.string().min(1).optional(),
   tokenApi: z.enum(['stable', 'classic']).default('stable'),
+  mode: z.enum(MESSAGE_MODES, { error: 'mode must be plain (plaintext pushes), safe (encrypted pushes) or compat (both, while switching modes in the MP console)' }).optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -111,12 +122,19 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): str
   return raw.replace(/\/+$/, '');
 }
 
-function parseApp(input: unknown, where: (field: string) => string): AppConfig {
+/** `where` names a field for the message's start, `name` inside it (a variable, or the file's field). */
+function parseApp(input: unknown, where: (field: string) => string, name: (field: string) => string): AppConfig {
   const result = appSchema.safeParse(input);
-  if (result.success) return Object.freeze(result.data);
-  const issue = result.error.issues[0]!;
-  const field = String(issue.path[0] ?? 'appid');
-  throw new ConfigError(`${where(field)}: ${issue.message}.`);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = String(issue.path[0] ?? 'appid');
+    throw new ConfigError(`${where(field)}: ${issue.message}.`);
+  }
+  const { mode = result.data.encodingAESKey ? 'safe' : 'plain', ...app } = result.data;
+  if (mode !== 'plain' && !app.encodingAESKey) {
+    throw new ConfigError(`${where('mode')}: ${mode} accepts encrypted pushes, which need the EncodingAESKey: set ${name('encodingAESKey')} as well, or use plain.`);
+  }
+  return Object.freeze({ ...app, mode });
 }
 
 const ENV_NAMES: Record<string, string> = {
@@ -126,6 +144,7 @@ const ENV_NAMES: Record<string, string> = {
   encodingAESKeyPrevious: 'WECHAT_ENCODING_AES_KEY_PREVIOUS',
   appsecret: 'WECHAT_APPSECRET',
   tokenApi: 'WECHAT_TOKEN_API',
+  mode: 'WECHAT_MESSAGE_MODE',
 };
 
 function appsFromFile(file: string): AppConfig[] {
@@ -136,9 +155,9 @@ function appsFromFile(file: string): AppConfig[] {
     throw new ConfigError(`WXGATE_APPS_FILE=${file} could not be read as JSON (${(err as Error).message}): point it at a JSON array of accounts.`);
   }
   if (!Array.isArray(list) || list.length === 0) {
-    throw new ConfigError(`WXGATE_APPS_FILE=${file} must hold a non-empty JSON array of {appid, token, encodingAESKey?, encodingAESKeyPrevious?, appsecret?}.`);
+    throw new ConfigError(`WXGATE_APPS_FILE=${file} must hold a non-empty JSON array of {appid, token, encodingAESKey?, encodingAESKeyPrevious?, appsecret?, tokenApi?, mode?}.`);
   }
-  return list.map((entry, i) => parseApp(entry, (field) => `WXGATE_APPS_FILE=${file}, entry ${i} (${field})`));
+  return list.map((entry, i) => parseApp(entry, (field) => `WXGATE_APPS_FILE=${file}, entry ${i} (${field})`, (field) => field));
 }
 
 function appFromEnv(env: Env): AppConfig | undefined {
@@ -155,7 +174,9 @@ function appFromEnv(env: Env): AppConfig | undefined {
       encodingAESKeyPrevious: str(env, 'WECHAT_ENCODING_AES_KEY_PREVIOUS'),
       appsecret: str(env, 'WECHAT_APPSECRET'),
       tokenApi: str(env, 'WECHAT_TOKEN_API'),
+      mode: str(env, 'WECHAT_MESSAGE_MODE'),
     },
+    (field) => ENV_NAMES[field] ?? field,
     (field) => ENV_NAMES[field] ?? field,
   );
 }

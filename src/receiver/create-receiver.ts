@@ -94,7 +94,11 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       drainer.start();
       const addr = server.address();
       const url = typeof addr === 'object' && addr ? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}` : '';
-      logger.info({ layer: 'receive', url, apps: config.apps.map((a) => a.appid) }, 'receiver listening');
+      logger.info({ layer: 'receive', url, apps: config.apps.map((a) => a.appid), modes: Object.fromEntries(config.apps.map((a) => [a.appid, a.mode])) }, 'receiver listening');
+      // compat is for the minutes of a switch in the MP console: say so while it lasts (issue 14).
+      for (const { appid, mode } of config.apps) {
+        if (mode === 'compat') logger.warn({ layer: 'receive', appid, mode }, 'accepting plaintext and encrypted pushes: set the target mode once the MP console is switched');
+      }
       return { url, server };
     },
     async close() {
