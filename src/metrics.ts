@@ -26,6 +26,8 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     tokenWaits: new Counter({ name: 'wxgate_token_waits_total', help: 'Sends put back to wait (no attempt spent) because the access_token could not be had', labelNames: ['appid'] as const, registers }),
     sendsAlreadySent: new Counter({ name: 'wxgate_sends_already_sent_total', help: 'Reply jobs run again (after a crash) that found their send marker and did not send a second time', labelNames: ['appid'] as const, registers }),
     tokenDailyQuota: new Gauge({ name: 'wxgate_token_daily_quota', help: 'access_token fetches allowed per day', labelNames: ['appid'] as const, registers }),
+    redisSetting: new Gauge({ name: 'wxgate_redis_setting', help: 'Redis settings acknowledged pushes depend on (appendonly, appendfsync, maxmemory-policy): 1 for the current state (ok, unsafe, unknown), 0 for the others', labelNames: ['setting', 'state'] as const, registers }),
+    redisDataLost: new Counter({ name: 'wxgate_redis_data_lost_total', help: 'Times this process found that Redis had lost its data, by reason (restart, flush, eviction)', labelNames: ['reason'] as const, registers }),
   };
 }
 

@@ -102,8 +102,11 @@ export function createOutboundProcessor({ client, admission, queue, marker, toke
       log.warn({ attempt, outcome: 'refused', code: describeError(err, attempt).code, err: (err as Error).message }, 'reply refused: customer-service quota');
       return failJob(job, err);
     }
-    const { waitMs } = admitted.value;
-    const windowEnd: number | undefined = admitted.value.window?.expiresAt;
+    const { waitMs, window } = admitted.value;
+    // No quota record (never opened, or gone with Redis's data): sent anyway, WeChat's errcode
+    // decides; the send's line says so. A wait for the token then lasts the longest window.
+    const quota = window === null ? 'unknown' : undefined;
+    const windowEnd = window?.expiresAt;
     if (waitMs > 0) return postpone(job, token, waitMs, log, 'rate');
 
     const started = performance.now();
@@ -115,7 +118,7 @@ export function createOutboundProcessor({ client, admission, queue, marker, toke
       const info = describeError(err, attempt);
       const retry = willRetry(job, err);
       log[retry ? 'warn' : 'error'](
-        { attempt, ms: round(performance.now() - started), errcode: info.errcode, errmsg: info.errmsg, code: info.code, outcome: retry ? 'retrying' : 'failed' },
+        { attempt, ms: round(performance.now() - started), errcode: info.errcode, errmsg: info.errmsg, code: info.code, outcome: retry ? 'retrying' : 'failed', quota },
         retry ? 'reply not sent: will retry' : 'reply not sent: failed',
       );
       return failJob(job, err);
@@ -123,7 +126,7 @@ export function createOutboundProcessor({ client, admission, queue, marker, toke
     const ms = round(performance.now() - started);
     // Before anything else can fail or the process die: from here on this job is sent.
     await marker.mark(job.id!).catch((err: Error) => log.error({ attempt, err: err.message }, 'send marker not written: a run of this job after a crash would send again'));
-    log.info({ attempt, ms, errcode: 0, outcome: 'sent', sinceReceivedMs: Date.now() - d.receivedAt }, 'reply sent');
+    log.info({ attempt, ms, errcode: 0, outcome: 'sent', sinceReceivedMs: Date.now() - d.receivedAt, quota }, 'reply sent');
     return { errcode: 0, ms };
   };
 }

@@ -2,7 +2,7 @@
 import { WxgateError } from '../errors.js';
 import type { TokenUnavailableError } from '../wechat-api/token-unavailable.js';
 
-export type QuotaCode = 'quota_no_window' | 'quota_window_closed' | 'quota_exhausted';
+export type QuotaCode = 'quota_window_closed' | 'quota_exhausted';
 
 /**
  * The reply would break WeChat's customer-service limits (a window opened by the user's last

@@ -1,8 +1,10 @@
 // Everything `wxgate worker` (and the worker half of `wxgate all`) runs: the account's handlers,
-// the access-token keeper (refresh-ahead included), the API client and the two workers.
+// the access-token keeper (refresh-ahead included), the API client, the two workers and the
+// process's watch on Redis (src/redis-health), unless it is handed one.
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import { createMetrics, type Metrics } from '../metrics.js';
+import { createRedisHealth, type RedisHealth } from '../redis-health/create-redis-health.js';
 import { loadHandlers } from '../handlers/load-handlers.js';
 import type { WeChatClient } from '../wechat-api/client.js';
 import { createApiRuntime } from '../wechat-api/create-api-runtime.js';
@@ -16,6 +18,7 @@ export interface WorkerRuntime {
   readonly client: WeChatClient;
   /** Whether this process can get each account's token (for /readyz). */
   readonly availability: TokenAvailability;
+  readonly redisHealth: RedisHealth;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -23,8 +26,10 @@ export interface WorkerRuntime {
 export interface WorkerRuntimeDeps extends Pick<WorkersDeps, 'marker'> {
   config: Config;
   logger: Logger;
-  /** The process's metrics, for the token gauge and the waits counter. */
+  /** Where the Redis watch counts, and the token gauge and waits counter (the workers' own figures are attached by the caller). */
   metrics?: Metrics;
+  /** The process's Redis watch, when it runs one already; else the runtime runs (and closes) its own. */
+  redisHealth?: RedisHealth;
 }
 
 export interface WorkerRuntimeOptions extends WorkersOptions {
@@ -32,8 +37,12 @@ export interface WorkerRuntimeOptions extends WorkersOptions {
   keeper?: Partial<TokenKeeperOptions>;
 }
 
-export async function createWorkerRuntime({ config, logger, metrics, marker }: WorkerRuntimeDeps, { keeper, ...options }: WorkerRuntimeOptions = {}): Promise<WorkerRuntime> {
+export async function createWorkerRuntime(
+  { config, logger, metrics = createMetrics({ processMetrics: false }), redisHealth: shared, marker }: WorkerRuntimeDeps,
+  { keeper, ...options }: WorkerRuntimeOptions = {},
+): Promise<WorkerRuntime> {
   const handlers = await loadHandlers(config.handlers);
+  const redisHealth = shared ?? createRedisHealth({ config, logger, metrics });
   const api = createApiRuntime({ config, logger, metrics }, { keeper });
   const { keeper: tokenKeeper, client, availability } = api;
   const workers = createWorkers({ config, logger, handlers, client, availability, marker }, options);
@@ -43,13 +52,15 @@ export async function createWorkerRuntime({ config, logger, metrics, marker }: W
     tokenKeeper,
     client,
     availability,
+    redisHealth,
     async start() {
-      await api.start();
+      await Promise.all([redisHealth.start(), api.start()]);
       await workers.start();
     },
     async close() {
       await workers.close();
       await api.close();
+      if (!shared) await redisHealth.close();
     },
   };
 }

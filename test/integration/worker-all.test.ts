@@ -62,6 +62,11 @@ describe('wxgate all', () => {
       expect(token.status).toBe(200);
       expect(await token.json()).toMatchObject({ access_token: expect.any(String), expires_at: expect.any(Number) });
 
+      // One Redis watch for the process, shared by both halves (src/cli/all.ts).
+      const redisChecked = () => lines.filter((l) => l.layer === 'redis' && String(l.msg).startsWith('Redis checked'));
+      await waitFor(() => redisChecked().length > 0, 'the Redis check');
+      expect(redisChecked()).toHaveLength(1);
+
       proc.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {
