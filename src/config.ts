@@ -53,6 +53,10 @@ export interface Config {
     readonly jobTimeoutMs: number;
     readonly attempts: number;
     readonly outboundRatePerSecond: number;
+    /** How long a job's lock lasts without renewal: a killed worker's jobs are free again after it. */
+    readonly lockDurationMs: number;
+    /** How often each worker looks for jobs whose lock expired (stalled) and hands them on. */
+    readonly stalledIntervalMs: number;
   };
   readonly quota: {
     /** Replies allowed within the window after a user message (WeChat: 5 in 48 h). */
@@ -181,6 +185,21 @@ function appFromEnv(env: Env): AppConfig | undefined {
   );
 }
 
+/**
+ * A killed worker's jobs are run again once their lock has expired and a stalled check has
+ * seen it: at most lock duration + stalled interval after the kill (10 + 5 s by default; issue
+ * 14 asks for 15 s). The lock is renewed every half lock duration, so an event loop blocked for
+ * longer than that lets a live job be taken as stalled: hence the floor of 2 s.
+ */
+function lockTimes(env: Env): { lockDurationMs: number; stalledIntervalMs: number } {
+  const lockDurationMs = int(env, 'WXGATE_LOCK_DURATION_MS', 10_000, { min: 2000, max: 600_000 });
+  const stalledIntervalMs = int(env, 'WXGATE_STALLED_INTERVAL_MS', 5000, { min: 100, max: 600_000 });
+  if (stalledIntervalMs > lockDurationMs) {
+    throw new ConfigError(`WXGATE_STALLED_INTERVAL_MS=${stalledIntervalMs} is longer than WXGATE_LOCK_DURATION_MS=${lockDurationMs}: set it to at most the lock duration (default 5000 with 10000), or a killed worker's jobs wait needlessly long.`);
+  }
+  return { lockDurationMs, stalledIntervalMs };
+}
+
 export interface LoadConfigOptions {
   /** Commands such as `mock-wechat` and `trace` need no account. */
   requireApps?: boolean;
@@ -229,6 +248,7 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
       jobTimeoutMs: int(env, 'WXGATE_JOB_TIMEOUT_MS', 120_000, { min: 100 }),
       attempts: int(env, 'WXGATE_JOB_ATTEMPTS', 5, { min: 1, max: 100 }),
       outboundRatePerSecond: int(env, 'WXGATE_OUTBOUND_RATE', 500, { min: 1 }),
+      ...lockTimes(env),
     }),
     quota: Object.freeze({
       messageReplies: int(env, 'WXGATE_QUOTA_MESSAGE_REPLIES', 5, { min: 0 }),

@@ -101,6 +101,25 @@ describe('loadConfig', () => {
     }
   });
 
+  it('lock duration and stalled interval: a killed worker\'s jobs come back within 15 s by default (issue 14)', () => {
+    const { lockDurationMs, stalledIntervalMs } = loadConfig(base).worker;
+    expect({ lockDurationMs, stalledIntervalMs }).toEqual({ lockDurationMs: 10_000, stalledIntervalMs: 5000 });
+    expect(lockDurationMs + stalledIntervalMs).toBeLessThanOrEqual(15_000);
+    expect(loadConfig({ ...base, WXGATE_LOCK_DURATION_MS: '30000', WXGATE_STALLED_INTERVAL_MS: '1000' }).worker).toMatchObject({ lockDurationMs: 30_000, stalledIntervalMs: 1000 });
+  });
+
+  it.each([
+    [{ WXGATE_LOCK_DURATION_MS: '1999' }, 'WXGATE_LOCK_DURATION_MS'],
+    [{ WXGATE_LOCK_DURATION_MS: 'ten' }, 'WXGATE_LOCK_DURATION_MS'],
+    [{ WXGATE_STALLED_INTERVAL_MS: '50' }, 'WXGATE_STALLED_INTERVAL_MS'],
+    [{ WXGATE_STALLED_INTERVAL_MS: '1.5' }, 'WXGATE_STALLED_INTERVAL_MS'],
+    [{ WXGATE_LOCK_DURATION_MS: '4000', WXGATE_STALLED_INTERVAL_MS: '5000' }, 'WXGATE_STALLED_INTERVAL_MS'],
+  ])('refuses a bad lock setting, naming it: %j', (env, name) => {
+    const err = failure({ ...base, ...env });
+    expect(err.code).toBe('config_invalid');
+    expect(err.message).toContain(name);
+  });
+
   it('commands without an account can start without one', () => {
     expect(loadConfig({}, { requireApps: false }).apps).toEqual([]);
   });

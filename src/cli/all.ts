@@ -30,6 +30,7 @@ export async function run(argv: string[]): Promise<number> {
       metricsQueues: [runtime.workers.outboundQueue],
       metricsCollectors: tokenCollectors({ config, keeper, metrics }),
       routers: internalRouters({ config, keeper, client: runtime.client, logger }),
+      tokens: runtime.availability.all,
     },
   );
   await receiver.listen();

@@ -18,7 +18,7 @@ import { runUntilSignal } from './run-until-signal.js';
 async function serveMetrics(config: Config, runtime: WorkerRuntime, metrics: Metrics, port: number): Promise<Server> {
   const app = new Koa();
   const routers = [
-    createHealthRoutes({ redis: runtime.workers.redis, redisHealth: runtime.redisHealth }, { spoolDir: config.spoolDir }),
+    createHealthRoutes({ redis: runtime.workers.redis, redisHealth: runtime.redisHealth, tokens: runtime.availability.all }, { spoolDir: config.spoolDir }),
     createMetricsRoutes({ metrics, queues: [runtime.workers.outboundQueue], collectors: tokenCollectors({ config, keeper: runtime.tokenKeeper, metrics }) }, { spoolDir: config.spoolDir }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());

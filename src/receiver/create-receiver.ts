@@ -18,7 +18,7 @@ import { createSpool } from '../queue/spool.js';
 import { createSpoolDrainer } from '../queue/spool-drainer.js';
 import { createAppRegistry } from './app-registry.js';
 import { createPushStore } from './push-store.js';
-import { createReceiverApp } from './app.js';
+import { createReceiverApp, type ReceiverDeps } from './app.js';
 import { createMetricsRoutes } from './metrics-routes.js';
 
 export interface Receiver {
@@ -39,10 +39,12 @@ export interface ReceiverExtras {
   metricsCollectors?: (() => Promise<void>)[];
   /** The process's Redis watch, when another part of it runs one (`wxgate all`); else the receiver runs its own. */
   redisHealth?: RedisHealth;
+  /** The workers' access_token states, for /readyz (`wxgate all`). */
+  tokens?: ReceiverDeps['tokens'];
   nowS?: () => number;
 }
 
-export function createReceiver({ config, logger }: { config: Config; logger: Logger }, { routers = [], nowS, metrics = createMetrics(), metricsQueues = [], metricsCollectors = [], redisHealth: shared }: ReceiverExtras = {}): Receiver {
+export function createReceiver({ config, logger }: { config: Config; logger: Logger }, { routers = [], nowS, metrics = createMetrics(), metricsQueues = [], metricsCollectors = [], redisHealth: shared, tokens }: ReceiverExtras = {}): Receiver {
   const redis = batchWrites(createRedis(config.redisUrl, 'producer'));
   const redisHealth = shared ?? createRedisHealth({ config, logger, metrics });
   redis.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'redis connection error'));
@@ -68,6 +70,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       redisHealth,
       logger,
       metrics,
+      tokens,
       routers: [createMetricsRoutes({ metrics, queues: [queue, ...metricsQueues], collectors: metricsCollectors }, { spoolDir: config.spoolDir }), ...routers],
     },
     { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS },

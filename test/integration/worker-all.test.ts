@@ -51,6 +51,10 @@ describe('wxgate all', () => {
       expect(metrics).toMatch(/wxgate_spool_depth 0/);
       expect(metrics).toMatch(/wxgate_process_resident_memory_bytes/);
 
+      // /readyz says whether the workers can get the account's token (issue 14).
+      const ready = await (await fetch(`${listening.url as string}/readyz`)).json();
+      expect(ready).toMatchObject({ redis: 'up', tokens: { [TEST_APP.appid]: { state: 'available' } } });
+
       // The internal API is on, behind the bearer token.
       const tokenUrl = `${listening.url as string}/internal/v1/apps/${TEST_APP.appid}/access-token`;
       expect((await fetch(tokenUrl)).status).toBe(401);
