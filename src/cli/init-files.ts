@@ -34,7 +34,7 @@ export function packageJson({ name, wxgateSpec }: InitFilesOptions): string {
 export const ENV_EXAMPLE = `# The account: MP console → 设置与开发 → 基本配置 (wxgate's README, "Filling in the MP console").
 WECHAT_APPID=
 # Needed for replies: the workers fetch the access_token with it. Without it pushes are still
-# acknowledged, but every reply fails (kept by \`npx wxgate dlq list\`).
+# acknowledged, but no reply goes out (each waits for a token, then fails: \`npx wxgate dlq list\`).
 WECHAT_APPSECRET=
 # 服务器配置 → 令牌(Token): 3–32 letters or digits, the same value as in the console.
 WECHAT_TOKEN=
