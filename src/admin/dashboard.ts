@@ -28,10 +28,10 @@ export interface DashboardOptions {
 }
 
 export function createDashboard({ logger }: { logger: Logger }, { redisUrl, prefix, credentials, queueNames = QUEUE_NAMES }: DashboardOptions): Dashboard {
-  // A connection of its own, opened when the page is first asked for: the push path's
-  // connection fails fast by design (the spool takes over), and a page seldom looked at should
-  // cost no connection until it is.
-  const redis = createRedis(redisUrl, 'producer', { lazyConnect: true });
+  // A connection of its own: the page's listings (job lists, error stacks) must not queue on the
+  // socket that every push's enqueue uses. Producer settings, so a page asked for while Redis is
+  // away fails at once instead of hanging.
+  const redis = createRedis(redisUrl, 'producer');
   redis.on('error', (err) => logger.debug({ layer: 'admin', err: err.message }, 'dashboard redis error'));
   const queues = queueNames.map((name) => new Queue(name, { connection: redis, prefix, skipVersionCheck: true }));
   const serverAdapter = new KoaAdapter().setBasePath(DASHBOARD_PATH);

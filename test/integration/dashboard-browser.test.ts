@@ -40,8 +40,10 @@ describe('queue dashboard', () => {
     try {
       const page = await context.newPage();
       await page.goto(`${h.t.url}${DASHBOARD_PATH}`);
-      for (const name of QUEUE_NAMES) await expect.poll(() => page.getByRole('link', { name, exact: true }).count()).toBeGreaterThan(0);
-      await page.getByRole('link', { name: 'outbound', exact: true }).click();
+      // The sidebar lists every queue (the overview's cards link to them too).
+      const sidebar = page.locator('#bull-board-sidebar');
+      for (const name of QUEUE_NAMES) await expect.poll(() => sidebar.getByRole('link', { name, exact: true }).count()).toBe(1);
+      await sidebar.getByRole('link', { name: 'outbound', exact: true }).click();
       await page.getByRole('link', { name: /^failed/i }).click();
       const card = page.locator('[class*="card"]', { has: page.getByText(jobId, { exact: true }) }).first();
       await card.waitFor();
@@ -51,7 +53,7 @@ describe('queue dashboard', () => {
       await page.getByRole('alertdialog').getByRole('button', { name: 'Confirm' }).click(); // "Are you sure that you want to retry this job?"
       await waitFor(() => h.sentTo(openid).length > 0, 'the retried reply at the mock');
       expect(h.sentTo(openid).map((s) => s.content)).toEqual(['echo: retry me']);
-      expect(await h.outbound.getJobState(jobId)).toBe('completed');
+      await waitFor(async () => (await h.outbound.getJobState(jobId)) === 'completed', 'the retried job to be completed');
     } finally {
       await context.close();
     }
