@@ -45,7 +45,7 @@ function hint(err: Error & { code?: string }): string {
   if (err instanceof SyntaxError && /import statement outside a module|Unexpected token 'export'/.test(err.message)) {
     return ': the module uses import/export but its package is CommonJS; add "type": "module" to its package.json or name the file .mjs';
   }
-  if (err.code === 'ERR_MODULE_NOT_FOUND' && /'wxgate\/handlers'|wxgate[/\\]dist/.test(err.message)) {
+  if (/^ERR_MODULE_NOT_FOUND$|^MODULE_NOT_FOUND$/.test(err.code ?? '') && /'wxgate(\/handlers)?'/.test(err.message)) {
     return ': install wxgate in the handlers\' project (npm install wxgate, or a tarball from `npm pack`)';
   }
   return '';

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,13 +148,17 @@ describe('the package from npm pack, installed outside the checkout', () => {
       ['needs.mjs', "import 'wxgate-no-such-package';\nexport default () => {};\n", /needs\.mjs\) could not be loaded: .*Cannot find package 'wxgate-no-such-package'/],
       ['nothing.mjs', 'export const bot = 1;\n', /nothing\.mjs\) exports no handlers \(it exports bot\)/],
     ];
+    // A module outside any project that has wxgate installed.
+    await mkdir(join(dir, 'lonely'));
+    await writeFile(join(dir, 'lonely/handlers.mjs'), HANDLERS_JS);
+    cases.push(['../lonely/handlers.mjs', '', /handlers\.mjs\) could not be loaded: .*Cannot find package 'wxgate'.*: install wxgate in the handlers' project/]);
     for (const [file, content, message] of cases) {
-      await writeFile(join(cwd, file), content);
+      if (content) await writeFile(join(cwd, file), content);
       const r = run('npx', ['wxgate', 'worker'], { cwd, env: gatewayEnv('wxpkgerr00000001', 1, { WXGATE_HANDLERS: `./${file}` }), timeoutMs: 60_000 });
       expect(r.status, r.stderr).toBe(78);
       const lines = r.stderr.trim().split('\n');
       expect(lines, r.stderr).toHaveLength(1);
-      expect(lines[0]).toContain(join(cwd, file));
+      expect(lines[0]).toContain(resolve(cwd, file));
       expect(lines[0]).toMatch(message);
       expect(lines[0]).not.toMatch(/cycle/);
     }
