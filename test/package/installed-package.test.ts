@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/simulator/wxgate-process.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { TEST_SECRETS } from '../helpers/secrets.js';
-import { npmInstall, run, start, waitForOk, type Started } from './scratch.js';
+import { npmInstall, run, runToExit, start, waitForOk, type Started } from './scratch.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSC = join(ROOT, 'node_modules/.bin/tsc');
@@ -154,7 +154,7 @@ describe('the package from npm pack, installed outside the checkout', () => {
     cases.push(['../lonely/handlers.mjs', '', /handlers\.mjs\) could not be loaded: .*Cannot find package 'wxgate'.*: install wxgate in the handlers' project/]);
     for (const [file, content, message] of cases) {
       if (content) await writeFile(join(cwd, file), content);
-      const r = run('npx', ['wxgate', 'worker'], { cwd, env: gatewayEnv('wxpkgerr00000001', 1, { WXGATE_HANDLERS: `./${file}` }), timeoutMs: 60_000 });
+      const r = await runToExit('npx', ['wxgate', 'worker'], { cwd, env: gatewayEnv('wxpkgerr00000001', 1, { WXGATE_HANDLERS: `./${file}` }) });
       expect(r.status, r.stderr).toBe(78);
       const lines = r.stderr.trim().split('\n');
       expect(lines, r.stderr).toHaveLength(1);

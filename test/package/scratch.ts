@@ -62,6 +62,20 @@ export function start(cmd: string, args: string[], { cwd, env = {} }: { cwd: str
   };
 }
 
+/** Like run(), but in a process group of its own that a time-out ends whole (npx runs node as a grandchild). */
+export async function runToExit(cmd: string, args: string[], { cwd, env = {}, timeoutMs = 60_000 }: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<Ran> {
+  const proc = start(cmd, args, { cwd, env });
+  let stdout = '';
+  let stderr = '';
+  proc.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => void proc.stop(), timeoutMs);
+  const [status] = (await once(proc.child, 'close')) as [number | null];
+  clearTimeout(timer);
+  await proc.stop();
+  return { status, stdout, stderr };
+}
+
 /** Resolves once GET url answers 200; rejects with the process's output when it exits or time runs out. */
 export async function waitForOk(url: string, proc: Started, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
