@@ -35,8 +35,9 @@ describe('README: the by-hand block', () => {
     const block = byHandBlock();
     expect(block).toMatch(/^kill %1 %2\b/m);
     const [mockPort, port] = [await freePort(), await freePort()];
-    // set -m: each background job in its own process group, as in an interactive shell.
-    const script = `set -m\n${block.replaceAll('4000', String(mockPort))}`;
+    // set -m: each background job in its own process group, as in an interactive shell. The trap
+    // is for a run cut short by the time-out (SIGTERM) only: a normal end relies on the block's own kill.
+    const script = `set -m\ntrap 'kill $(jobs -p) 2>/dev/null; exit 1' TERM\n${block.replaceAll('4000', String(mockPort))}`;
     const r = spawnSync('bash', ['-c', script], { cwd: ROOT, env: cleanEnv({ PORT: String(port), HOST: '127.0.0.1', REDIS_URL, WXGATE_PREFIX: prefix }), encoding: 'utf8', timeout: 80_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('acknowledged first time 6 (100%)');
