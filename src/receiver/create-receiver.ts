@@ -1,5 +1,5 @@
 // Wires one receiver process: Redis (producer settings), the inbound queue, the spool and its
-// drainer, the Koa app. `listen` and `close` are all the CLI needs.
+// drainer, the Koa app on its HTTP server. `listen` and `close` are all the CLI needs.
 import type { Server } from 'node:http';
 import { once } from 'node:events';
 import type Router from '@koa/router';
@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
 import { batchWrites } from '../redis-write-batch.js';
 import { withTimeout } from '../with-timeout.js';
+import { deadlineIn, settledBy, type Deadline } from '../deadline.js';
 import { INBOUND_QUEUE } from '../queue/jobs.js';
 import { createInboundProducer } from '../queue/inbound-producer.js';
 import { createNonceBodies } from '../queue/nonce-bodies.js';
@@ -19,10 +20,17 @@ import { createAppRegistry } from './app-registry.js';
 import { createPushStore } from './push-store.js';
 import { createReceiverApp } from './app.js';
 import { createMetricsRoutes } from './metrics-routes.js';
+import { createHttpServer } from './http-server.js';
 
 export interface Receiver {
+  /** Binds PORT (a port in use is a ConfigError naming PORT); pushes are taken, and spooled while Redis is away, from then on. */
   listen(port?: number, host?: string): Promise<{ url: string; server: Server }>;
-  close(): Promise<void>;
+  /**
+   * Stops taking connections at once, answers in-flight pushes with `Connection: close`, closes
+   * idle connections, destroys what is still open at the deadline's cut; then the drainer, the
+   * spool and the queue, each bounded by the deadline.
+   */
+  close(deadline?: Deadline): Promise<void>;
   readonly queue: Queue;
   readonly metrics: Metrics;
 }
@@ -66,7 +74,8 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
     },
     { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS },
   );
-  let server: Server | undefined;
+  const http = createHttpServer(app.callback(), config.http, { portVariable: 'PORT' });
+  let listening = false;
 
   return {
     queue,
@@ -78,26 +87,21 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
         const ready = await withTimeout(once(redis, 'ready'), 5000, 'redis ready').then(() => true, () => false);
         if (!ready) logger.warn({ layer: 'receive', redis: redis.status }, 'Redis not reachable at start: pushes go to the spool until it is');
       }
-      server = app.listen(port, host);
-      await once(server, 'listening');
-      // Keep-alive longer than nginx's upstream keepalive_timeout, so nginx closes first.
-      server.keepAliveTimeout = 65_000;
+      const addr = await http.listen(port, host);
+      listening = true;
       drainer.start();
-      const addr = server.address();
-      const url = typeof addr === 'object' && addr ? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}` : '';
+      const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
       logger.info({ layer: 'receive', url, apps: config.apps.map((a) => a.appid) }, 'receiver listening');
-      return { url, server };
+      return { url, server: http.server };
     },
-    async close() {
-      if (server) {
-        const closing = once(server, 'close');
-        server.close();
-        server.closeIdleConnections();
-        await closing;
+    async close(deadline = deadlineIn(config.shutdownTimeoutMs)) {
+      if (listening) {
+        const { destroyed } = await http.close(deadline);
+        if (destroyed > 0) logger.warn({ layer: 'receive', connections: destroyed }, 'connections still open at the shutdown deadline: closed');
       }
-      await drainer.stop();
-      await spool.close();
-      await queue.close().catch(() => undefined);
+      await settledBy(drainer.stop(), deadline.at);
+      await settledBy(spool.close(), deadline.at);
+      await settledBy(queue.close(), deadline.at);
       redis.disconnect();
     },
   };
