@@ -5,8 +5,9 @@
 // counter), the newest `keep` of them kept. pino-roll, used before, always numbers the file
 // it writes (`WXGATE_LOG_FILE=wxgate.log` wrote wxgate.1.log: issue 16) and writes from a
 // worker thread, out of reach of the line buffer's bounds; this is pino's own sonic-boom
-// (reopen, flushSync at exit) and a rename.
-import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+// (flushSync at exit) on a descriptor opened here, and a rename. The descriptor is opened
+// synchronously, so a flush at exit right after the start finds it ready.
+import { mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { pino } from 'pino';
 import type { LineSink } from './line-buffer.js';
@@ -75,13 +76,16 @@ export function createLogFile({ file }: { file: string }, { maxBytes = 100 * 102
   let size = sizeOf(file)?.size ?? 0;
   let day = dayOf(now());
   let rotateAt = nextMidnight(now());
-  const boom = pino.destination({ dest: file, sync: false, minLength: 0, mkdir: true });
+  const open = () => pino.destination({ dest: openSync(file, 'a'), sync: false, minLength: 0 });
+  let boom = open();
   const rotate = (t: number) => {
-    // Lines still being written go to the renamed file (the open descriptor follows it);
-    // reopen() opens a new file under the name once they are out.
+    // Lines still being written go to the renamed file (the open descriptor follows it), and
+    // the old stream closes once they are out.
     try {
       renameSync(file, rotatedName(file, day));
-      boom.reopen();
+      const old = boom;
+      boom = open();
+      old.end();
       prune();
     } catch (err) {
       // Logging goes on in the current file; the next midnight or size tries again.

@@ -72,11 +72,12 @@ const tee = (sinks: LineSink[]): LineSink => ({
  */
 function bufferedLines(sink: LineSink): DestinationStream {
   const lines = createLineBuffer({ sink });
-  // sonic-boom registered its exit flush when it was created: run before it. A sink already
-  // ended (EPIPE, closed stdout) throws on write, which must not turn into an exit-time crash.
+  // Before sonic-boom's own exit flush (registered when it was created), and a synchronous one
+  // of our own for a log file opened since. A sink already ended (EPIPE, closed stdout) throws
+  // on write, which must not turn into an exit-time crash.
   process.prependListener('exit', () => {
     try {
-      lines.flush();
+      lines.flushSync();
     } catch {
       // nothing more can be written there
     }
