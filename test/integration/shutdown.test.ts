@@ -98,7 +98,7 @@ describe('wxgate serve on SIGTERM', () => {
     const child = start(['serve'], childEnv(prefix, spoolDir, { WXGATE_SHUTDOWN_TIMEOUT_MS: '2000', WXGATE_REQUEST_TIMEOUT_MS: '300000', WXGATE_IDLE_TIMEOUT_MS: '1000' }));
     const port = await listeningPort(child);
     const push = testPush();
-    const head = `POST ${push.path} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 100000\r\n\r\n<xml>`;
+    const head = `POST ${push.path} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 10000\r\n\r\n<xml>`; // within the body limit
 
     const stalled = await rawClient(port);
     stalled.socket.write(head);
