@@ -27,16 +27,19 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const logger = commandLogger(config);
   const metrics = createMetrics();
-  const runtime = await createWorkerRuntime({ config, logger });
+  // One Redis watch for the process: the runtime's, shared with the receiver (one line per change, not two).
+  const runtime = await createWorkerRuntime({ config, logger, metrics });
   attachWorkerMetrics(runtime.workers, metrics);
   const keeper = runtime.tokenKeeper;
   const receiver = createReceiver(
     { config, logger },
     {
       metrics,
+      redisHealth: runtime.redisHealth,
       metricsQueues: [runtime.workers.outboundQueue],
       metricsCollectors: tokenCollectors({ config, keeper, metrics }),
       routers: internalRouters({ config, keeper, client: runtime.client, logger }),
+      tokens: runtime.availability.all,
     },
   );
   // The port first: one that is taken stops the start (exit 78) before any worker runs.

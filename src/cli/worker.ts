@@ -26,7 +26,7 @@ WXGATE_METRICS_PORT set: /healthz, /readyz and /metrics on that port.`;
 async function serveMetrics(config: Config, runtime: WorkerRuntime, metrics: Metrics, port: number): Promise<HttpServer> {
   const app = new Koa();
   const routers = [
-    createHealthRoutes({ redis: runtime.workers.redis }, { spoolDir: config.spoolDir }),
+    createHealthRoutes({ redis: runtime.workers.redis, redisHealth: runtime.redisHealth, tokens: runtime.availability.all }, { spoolDir: config.spoolDir }),
     createMetricsRoutes({ metrics, queues: [runtime.workers.outboundQueue], collectors: tokenCollectors({ config, keeper: runtime.tokenKeeper, metrics }) }, { spoolDir: config.spoolDir }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const logger = commandLogger(config);
   const metrics = createMetrics();
-  const runtime = await createWorkerRuntime({ config, logger });
+  const runtime = await createWorkerRuntime({ config, logger, metrics });
   attachWorkerMetrics(runtime.workers, metrics);
   // The port first: one that is taken stops the start (exit 78) before any worker runs.
   const server = config.metricsPort ? await serveMetrics(config, runtime, metrics, config.metricsPort) : undefined;

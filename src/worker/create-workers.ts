@@ -2,9 +2,10 @@
 // their replies. Two queues so that a handler retried after an error or a crash never sends a
 // reply twice: replies are jobs with derived ids, sent (and retried) on their own.
 // BullMQ's stalled-job check hands a job whose worker died (kill -9) to another worker once its
-// lock expires; close() is graceful within the shutdown deadline: no new jobs start, running ones
-// finish until the deadline's cut, then the workers are closed by force and what still runs is
-// left to another worker (its lock expires, and the stalled-job check hands it on).
+// lock expires: within WXGATE_LOCK_DURATION_MS + WXGATE_STALLED_INTERVAL_MS (15 s by default;
+// issue 14 saw 56–82 s with BullMQ's 30 s + 30 s). close() is graceful within the shutdown
+// deadline: no new jobs start, running ones finish until the deadline's cut, then the workers
+// are closed by force and what still runs is left to another worker the same way.
 // https://docs.bullmq.io/guide/workers/stalled-jobs, https://docs.bullmq.io/guide/workers/graceful-shutdown
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -20,6 +21,9 @@ import { createReplyQuota } from './quota.js';
 import { batchWrites } from '../redis-write-batch.js';
 import { keepFinished } from '../queue/keep-finished.js';
 import { createSendAdmission } from './send-admission.js';
+import { createSendMarker, type SendMarker } from './send-marker.js';
+import { createTokenWait } from './token-wait.js';
+import type { TokenAvailability } from '../wechat-api/token-availability.js';
 import { deadlineIn, settledBy, type Deadline } from '../deadline.js';
 import { isConnectionError } from '../redis-state-log.js';
 
@@ -28,6 +32,10 @@ export interface WorkersDeps {
   logger: Logger;
   handlers: Handlers;
   client: OutboundClient;
+  /** Counts the sends that wait for a token (default: not counted). */
+  availability?: Pick<TokenAvailability, 'waited'>;
+  /** Where sends WeChat accepted are marked (default: Redis, under config.prefix). */
+  marker?: SendMarker;
 }
 
 export interface WorkersOptions {
@@ -43,6 +51,9 @@ export interface WorkersOptions {
   maxStalledCount?: number;
   /** First retry delay of a failed send, doubled each attempt. */
   outboundBackoffMs?: number;
+  /** A send waiting for an access_token: first wait, doubled per wait up to the longest. */
+  tokenWaitBaseMs?: number;
+  tokenWaitMaxMs?: number;
   /** Run only some of the workers (default both). */
   queues?: readonly ('inbound' | 'outbound')[];
   /** Name recorded on jobs this process takes (default host-pid via BullMQ). */
@@ -60,14 +71,16 @@ export interface Workers {
 }
 
 export function createWorkers(
-  { config, logger, handlers, client }: WorkersDeps,
+  { config, logger, handlers, client, availability, marker: givenMarker }: WorkersDeps,
   {
     concurrency = config.worker.concurrency,
     outboundConcurrency = concurrency,
-    lockDuration = 30_000,
-    stalledInterval = 30_000,
+    lockDuration = config.worker.lockDurationMs,
+    stalledInterval = config.worker.stalledIntervalMs,
     maxStalledCount = 1,
     outboundBackoffMs = 1000,
+    tokenWaitBaseMs = 1000,
+    tokenWaitMaxMs = 60_000,
     queues = ['inbound', 'outbound'],
     name,
   }: WorkersOptions = {},
@@ -78,6 +91,8 @@ export function createWorkers(
   const prefix = config.prefix;
   const quota = createReplyQuota({ redis }, { prefix, ...config.quota });
   const admission = createSendAdmission({ redis }, { prefix, ratePerSecond: config.worker.outboundRatePerSecond });
+  const marker = givenMarker ?? createSendMarker({ redis }, { prefix });
+  const tokenWait = createTokenWait({ availability }, { baseMs: tokenWaitBaseMs, maxMs: tokenWaitMaxMs });
   const outboundQueue = new Queue<OutboundJobData>(OUTBOUND_QUEUE, { connection: redis, prefix });
   outboundQueue.on('error', (err) => (isConnectionError(err) ? log.debug({ err: err.message }, 'outbound queue connection error') : log.warn({ err: err.message }, 'outbound queue error')));
   const common = { connection: redis, prefix, autorun: false, lockDuration, stalledInterval, maxStalledCount, name, ...keepFinished() };
@@ -93,10 +108,11 @@ export function createWorkers(
       )
     : undefined;
   const outbound = queues.includes('outbound')
-    ? new Worker<OutboundJobData, OutboundResult>(OUTBOUND_QUEUE, createOutboundProcessor({ client, admission, queue: outboundQueue, logger }), {
-        ...common,
-        concurrency: outboundConcurrency,
-      })
+    ? new Worker<OutboundJobData, OutboundResult>(
+        OUTBOUND_QUEUE,
+        createOutboundProcessor({ client, admission, queue: outboundQueue, marker, tokenWait, logger }, { fallbackWindowMs: config.quota.messageWindowS * 1000 }),
+        { ...common, concurrency: outboundConcurrency },
+      )
     : undefined;
   const workers = [inbound, outbound].filter((w): w is NonNullable<typeof w> => w !== undefined);
   for (const w of workers) {
