@@ -5,4 +5,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// A command that failed (a port in use: 78) may have opened Redis connections already: they
+// must not keep the process alive. Success ends when the event loop does (output drained).
+if (code !== 0) process.exit(code);
+process.exitCode = code;
