@@ -6,6 +6,7 @@ import type { RoundCosts } from './paired-rounds.js';
 import { judgeReceiveTargets, P99_TARGET_MS, RATIO_TARGETS, SUBJECTS, type LatencyRuns, type Verdict } from './receive-targets.js';
 
 const figure = (f: Spread | undefined, unit: Verdict['unit']) => (f ? `${f.median}${unit === '×' ? '×' : ' ms'} (${f.min}–${f.max})` : '—');
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const verdictWord = (v: Verdict) => (v.met === undefined ? 'not measured' : v.met ? 'met' : 'missed');
 
 /** One row per target: what is wanted, the median with its range, and met or missed. */
@@ -19,7 +20,7 @@ export function targetsTable(verdicts: readonly Verdict[]): string {
 
 export function receiveTable(r: ReceiveBench): string {
   return [
-    `${r.rounds} paired rounds of ${r.durationS} s per target, then ${r.rateRuns} runs of ${r.rateDurationS} s at a constant ${r.rate} req/s, half of wxgate plaintext's ${r.saturationRps} req/s at saturation in this run.`,
+    `${count(r.rounds, 'paired round')} of ${r.durationS} s per target, then ${count(r.rateRuns, 'run')} of ${r.rateDurationS} s at a constant ${r.rate} req/s, half of wxgate plaintext's ${r.saturationRps} req/s at saturation in this run.`,
     '',
     targetsTable(r.targets),
     '',
