@@ -5,13 +5,13 @@
 // printed and not recorded. Loopback only, bounded in time; ratios measured side by side in one
 // run are what we quote.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, mkdirSync, readFileSync, existsSync, readdirSync, renameSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchE2E, e2eTable } from './e2e.js';
 import { benchInstructions } from './instructions.js';
-import { archiveName, recordedModel } from './lib/archive-name.js';
+import { archivePrevious } from './lib/archive-previous.js';
 import { earlierRunsTable, receiveTable, type RecordedReceive } from './lib/receive-table.js';
 import { smokeReasons } from './lib/receive-targets.js';
 import { benchReceive, type ReceiveBench, type ReceiveOptions } from './receive.js';
@@ -38,20 +38,6 @@ function earlierRecords(suite: string): { file: string; record: RecordedReceive 
     .filter((f) => named.test(f))
     .sort()
     .map((file) => ({ file, record: (JSON.parse(readFileSync(join(RESULTS, file), 'utf8')) as { result: RecordedReceive }).result }));
-}
-
-/** Moves results/<suite>.json aside, named by when and on which CPU it was recorded, before a new record replaces it. */
-function archivePrevious(suite: string): void {
-  const current = join(RESULTS, `${suite}.json`);
-  if (!existsSync(current)) return;
-  const record = JSON.parse(readFileSync(current, 'utf8')) as { at?: string; date?: string; cpu?: string };
-  const block = existsSync(README) ? new RegExp(`<!-- ${suite}:begin -->\\n(Recorded (\\S+) .*)`).exec(readFileSync(README, 'utf8')) : null;
-  const at = record.cpu ? (record.at ?? record.date) : (block?.[2] ?? record.at ?? record.date);
-  const model = record.cpu ?? (block ? recordedModel(block[1]!, block[2]!) : undefined) ?? 'unknown cpu';
-  if (!at) throw new Error(`results/${suite}.json says nothing of when it was recorded: move it aside by hand`);
-  const to = archiveName(suite, at, model);
-  renameSync(current, join(RESULTS, to));
-  console.log(`results/${suite}.json (recorded ${at} on ${model}) kept as results/${to}`);
 }
 
 /** A standalone benchmark script (runnable on its own too) whose figures land in results/<name>.json. */
@@ -127,6 +113,11 @@ const SUITES: Record<string, Suite> = {
   },
 };
 
+function keepPrevious(suite: string): void {
+  const kept = archivePrevious(RESULTS, README, suite);
+  if (kept) console.log(`the previous results/${suite}.json is kept as results/${kept}`);
+}
+
 function updateReadme(suite: string, table: string, meta: string): void {
   const text = existsSync(README) ? readFileSync(README, 'utf8') : '# Benchmarks\n';
   const begin = `<!-- ${suite}:begin -->`;
@@ -161,7 +152,7 @@ for (const name of wanted) {
   const meta = `Recorded ${at} on ${cpus().length} × ${cpu}, Node ${process.version} (results/${name}.json).`;
   let result: unknown;
   if (suite.script) {
-    archivePrevious(name);
+    keepPrevious(name);
     result = runScript(name, suite.script);
   } else {
     result = await suite.run!(options);
@@ -170,7 +161,7 @@ for (const name of wanted) {
       console.log(`\n${suite.table(result as never)}\n\nA smoke run (${smoke.join(', ')}): printed, not recorded.`);
       continue;
     }
-    archivePrevious(name);
+    keepPrevious(name);
     writeFileSync(join(RESULTS, `${name}.json`), JSON.stringify({ at, cpu, node: process.version, cpus: cpus().length, result }, null, 2));
   }
   updateReadme(name, suite.table(result as never), meta);
