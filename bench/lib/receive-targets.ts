@@ -61,6 +61,7 @@ export function judgeRatio(rounds: readonly RoundCosts[], { label, subject, agai
   const base = { target: `${label}, by CPU per push`, wanted: `≥ ${atLeast}×`, unit: '×' as const, runs: rounds.length };
   const measured = rounds.length > 0 && rounds.every((r) => r[subject] !== undefined && r[against] !== undefined);
   if (!measured) return base;
+  // Judged on the figure as shown (two decimals): a table never says 1.1× beside "missed" for 1.1×.
   const { median, min, max } = pairedRatio(rounds, subject, against);
   return { ...base, figure: { median, min, max }, met: median >= atLeast };
 }
