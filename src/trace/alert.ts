@@ -3,7 +3,7 @@
 import { alertWindow, analyzeAlert, type AlertAnalysis, type AnalyzeOptions } from './alert-analyze.js';
 import { checklist, type CheckResult } from './alert-checklist.js';
 import { recogniseKind, type AlertKind } from './alert-kinds.js';
-import { parseAlert, type ParsedAlert } from './alert-parse.js';
+import { describeUnderstood, parseAlert, type ParsedAlert } from './alert-parse.js';
 import type { LogEvent } from './event.js';
 import type { LineSource } from './read-lines.js';
 import { scanLogs } from './scan.js';
@@ -23,7 +23,8 @@ export class AlertTextError extends Error {
 export async function explainAlert(text: string, sources: LineSource[], options: AnalyzeOptions = {}): Promise<AlertReport> {
   const alert = parseAlert(text);
   if (alert.time === undefined) {
-    throw new AlertTextError(`no time in the alert: expected a line like "时间: 2014-12-01 20:12:00"${alert.timeText ? ` (got "${alert.timeText}")` : ''}`);
+    const what = alert.timeText ? `the time "${alert.timeText}" is not one this tool reads` : 'no time in the alert';
+    throw new AlertTextError(`${what}: expected "时间: 2014-12-01 20:12:00" (or 時間:, an all-Chinese date, epoch seconds); understood: ${describeUnderstood(alert)}`);
   }
   const kind = recogniseKind(alert.content, text);
   const { from, to } = alertWindow(alert, kind, options);
