@@ -1,6 +1,7 @@
 // A wxgate pino line (already JSON.parse'd) to a LogEvent. Lenient about types: a field that
 // is a numeric string is taken as the number, a field of the wrong kind is left out.
-import type { LogEvent } from './event.js';
+import { PROCESS_LAYER, type LogEvent } from './event.js';
+import { knownProcessLine } from './process-lines.js';
 
 export type Json = Record<string, unknown>;
 
@@ -40,12 +41,17 @@ function timeOf(v: unknown): number | undefined {
   return undefined;
 }
 
-/** undefined when the object is not a wxgate layer line (no layer, no time). */
+/**
+ * undefined when the object is not a wxgate line: no time, or neither a layer nor a known
+ * process message ("stopping" is logged without one).
+ */
 export function parseWxgate(o: Json): LogEvent | undefined {
-  const layer = str(o.layer);
   const end = timeOf(o.time);
+  const known = knownProcessLine(str(o.msg), str(o.code));
+  const layer = str(o.layer) ?? (known ? PROCESS_LAYER : undefined);
   if (layer === undefined || end === undefined) return undefined;
   const e: LogEvent = { layer, end };
+  if (known) e.life = known.kind;
   const set = <K extends keyof LogEvent>(k: K, v: LogEvent[K] | undefined): void => {
     if (v !== undefined) e[k] = v;
   };
@@ -65,5 +71,12 @@ export function parseWxgate(o: Json): LogEvent | undefined {
   set('waitMs', num(o.waitMs));
   set('steps', steps(o.steps));
   set('msg', str(o.msg));
+  set('code', str(o.code));
+  set('errmsg', str(o.errmsg));
+  set('attempt', num(o.attempt));
+  set('jobId', str(o.jobId));
+  set('pid', num(o.pid));
+  set('handlerMs', num(o.handlerMs));
+  if (Array.isArray(o.apps)) set('apps', o.apps.filter((a): a is string => typeof a === 'string'));
   return e;
 }

@@ -1,9 +1,12 @@
 // Reads log sources and keeps only the events asked for. A line is JSON.parse'd only after a
 // cheap substring test (the openid or request id) and a cheap time test pass, so gigabytes
-// of other users' lines cost a scan and nothing more.
+// of other users' lines cost a scan and nothing more. Along the way it notes the time span each
+// source covers (its first and last timed line: logs are written in time order), so a report
+// can say when the logs do not cover what was asked.
 import type { LogEvent } from './event.js';
 import { parseLine, quickTime } from './parse-line.js';
 import { forEachLine, type LineSource } from './read-lines.js';
+import { BEIJING_OFFSET_MS } from './time.js';
 
 export interface ScanOptions {
   sources: LineSource[];
@@ -12,8 +15,21 @@ export interface ScanOptions {
   /** Keep only lines written in [from, to], epoch ms. */
   from?: number;
   to?: number;
+  /**
+   * A wider window in which only lines containing one of `needles` are read (process starts
+   * and stops just before an alert's window, say).
+   */
+  around?: { from: number; to: number; needles: readonly string[] };
   /** A last say on each parsed event (exact field matches after the substring test). */
   keep?: (e: LogEvent) => boolean;
+}
+
+export interface SourceSpan {
+  name: string;
+  lines: number;
+  /** First and last timed line, epoch ms; absent when no line had a time. */
+  first?: number;
+  last?: number;
 }
 
 export interface ScanResult {
@@ -21,9 +37,12 @@ export interface ScanResult {
   /** Lines read, and lines that parsed into a kept event. */
   lines: number;
   kept: number;
+  spans: SourceSpan[];
 }
 
-function makeLineTest({ needles = [], from, to }: ScanOptions): (line: string) => boolean {
+type Verdict = 'parse' | 'around' | 'skip';
+
+function makeLineTest({ needles = [], from, to, around }: ScanOptions): (line: string, t: number | undefined) => Verdict {
   const needle = needles.length === 1 ? needles[0]! : undefined;
   const hasNeedle =
     needles.length === 0
@@ -31,28 +50,56 @@ function makeLineTest({ needles = [], from, to }: ScanOptions): (line: string) =
       : needle !== undefined
         ? (line: string) => line.includes(needle)
         : (line: string) => needles.some((n) => line.includes(n));
-  if (from === undefined && to === undefined) return hasNeedle;
   const lo = from ?? -Infinity;
   const hi = to ?? Infinity;
-  return (line) => {
-    if (!hasNeedle(line)) return false;
-    const t = quickTime(line);
-    return t === undefined || (t >= lo && t <= hi);
+  return (line, t) => {
+    if (t !== undefined && (t < lo || t > hi)) {
+      if (around && t >= around.from && t <= around.to && around.needles.some((n) => line.includes(n))) return 'around';
+      return 'skip';
+    }
+    return hasNeedle(line) ? 'parse' : 'skip';
   };
 }
 
+/** nginx's error log has no zone: take the access log's ($time_local), else Beijing time. */
+function placeWallClocks(events: LogEvent[]): void {
+  const zone = events.find((e) => e.access?.zoneOffsetMs !== undefined)?.access?.zoneOffsetMs ?? BEIJING_OFFSET_MS;
+  for (const e of events) if (e.wallMs !== undefined) e.end = e.wallMs - zone;
+}
+
 export async function scanLogs(options: ScanOptions): Promise<ScanResult> {
-  const { sources, from = -Infinity, to = Infinity, keep = () => true } = options;
+  const { sources, from = -Infinity, to = Infinity, around, keep = () => true } = options;
   const test = makeLineTest(options);
   const events: LogEvent[] = [];
+  const spans: SourceSpan[] = [];
   let lines = 0;
-  const onLine = (line: string): void => {
-    lines++;
-    if (!test(line)) return;
-    const e = parseLine(line);
-    if (e === undefined || e.end < from || e.end > to || !keep(e)) return;
-    events.push(e);
-  };
-  for (const source of sources) await forEachLine(source, onLine);
-  return { events, lines, kept: events.length };
+  for (const source of sources) {
+    const span: SourceSpan = { name: source.name, lines: 0 };
+    let lastLine = '';
+    const onLine = (line: string): void => {
+      span.lines++;
+      lastLine = line;
+      const t = quickTime(line);
+      if (span.first === undefined && t !== undefined) span.first = t;
+      const verdict = test(line, t);
+      if (verdict === 'skip') return;
+      const e = parseLine(line);
+      if (e === undefined || !keep(e)) return;
+      if (e.wallMs === undefined) {
+        const lo = verdict === 'around' ? around!.from : from;
+        const hi = verdict === 'around' ? around!.to : to;
+        if (e.end < lo || e.end > hi) return;
+      }
+      if (span.first === undefined) span.first = e.end;
+      events.push(e);
+    };
+    await forEachLine(source, onLine);
+    const t = quickTime(lastLine) ?? parseLine(lastLine)?.end;
+    if (t !== undefined) span.last = t;
+    lines += span.lines;
+    spans.push(span);
+  }
+  placeWallClocks(events);
+  const placed = events.filter((e) => e.wallMs === undefined || (e.end >= (around?.from ?? from) && e.end <= (around?.to ?? to)));
+  return { events: placed, lines, kept: placed.length, spans };
 }
