@@ -7,6 +7,7 @@
 // one join by openid + stamp (CreateTime), unless that would merge two different dedupKeys
 // (two messages in the same second). A push that never reached a receiver has only its URL's
 // openid and timestamp; it joins the one message of that openid created just before it.
+import { classifyDelivery } from './classify.js';
 import { NGINX_ERROR_LAYER, startOf, type LogEvent } from './event.js';
 
 export interface Delivery {
@@ -194,6 +195,14 @@ function joinNginxOnly(items: Item[], fields: Identity[], uf: UnionFind): void {
     list.push(i);
     stampedByOpenid.set(f.openid, list);
   });
+  const answeredBy = new Map<number, number>();
+  items.forEach((item, i) => {
+    const d = item.delivery;
+    if (!d?.receive || classifyDelivery(d).result !== 'ok') return;
+    const r = uf.find(i);
+    const end = Math.max(...deliveryEvents(d).map((x) => x.end));
+    answeredBy.set(r, Math.min(answeredBy.get(r) ?? Infinity, end));
+  });
   // Deliveries nginx alone logged (502, 499) of one push are one message, joined or not.
   const samePush = new Map<string, number>();
   items.forEach((item, i) => {
@@ -220,7 +229,10 @@ function joinNginxOnly(items: Item[], fields: Identity[], uf: UnionFind): void {
       return a?.pushTs === pushTs && a.nonce !== undefined && a.nonce === e.access?.nonce;
     });
     const sameSecond = candidates.filter((j) => fields[j]!.stamp === pushTs);
-    const chosen = samePushAt.length > 0 ? samePushAt : sameSecond.length > 0 ? sameSecond : candidates;
+    // WeChat retries only what was not answered: a message answered success before this push
+    // was signed is not what it retried (else an unrelated push gets glued to it).
+    const retriable = candidates.filter((j) => !((answeredBy.get(uf.find(j)) ?? Infinity) < startOf(e)));
+    const chosen = samePushAt.length > 0 ? samePushAt : sameSecond.length > 0 ? sameSecond : retriable;
     const roots = new Set(chosen.map((j) => uf.find(j)));
     if (roots.size === 1) uf.union([...roots][0]!, i);
   });

@@ -30,6 +30,9 @@ export interface SourceSpan {
   /** First and last timed line, epoch ms; absent when no line had a time. */
   first?: number;
   last?: number;
+  /** nginx's error log: the same as wall clocks, placed once the zone is known. */
+  firstWall?: number;
+  lastWall?: number;
 }
 
 export interface ScanResult {
@@ -62,9 +65,25 @@ function makeLineTest({ needles = [], from, to, around }: ScanOptions): (line: s
 }
 
 /** nginx's error log has no zone: take the access log's ($time_local), else Beijing time. */
-function placeWallClocks(events: LogEvent[]): void {
-  const zone = events.find((e) => e.access?.zoneOffsetMs !== undefined)?.access?.zoneOffsetMs ?? BEIJING_OFFSET_MS;
+function placeWallClocks(events: LogEvent[], spans: SourceSpan[], seenZone: number | undefined): void {
+  const zone = seenZone ?? events.find((e) => e.access?.zoneOffsetMs !== undefined)?.access?.zoneOffsetMs ?? BEIJING_OFFSET_MS;
   for (const e of events) if (e.wallMs !== undefined) e.end = e.wallMs - zone;
+  for (const s of spans) {
+    if (s.firstWall !== undefined) s.first = s.firstWall - zone;
+    if (s.lastWall !== undefined) s.last = s.lastWall - zone;
+  }
+}
+
+/** The zone of an nginx access line's $time_local ("…:07:44:22 +0000"), ms east of UTC. */
+function zoneOf(line: string): number | undefined {
+  const m = /\d{4}:\d{2}:\d{2}:\d{2} ([+-])(\d{2})(\d{2})["\]]/.exec(line);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600_000 + Number(m[3]) * 60_000) : undefined;
+}
+
+/** An error-log line's wall clock (`2026/12/03 07:44:22`), as if UTC. */
+function wallOf(line: string): number | undefined {
+  const m = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2}) \[/.exec(line);
+  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) : undefined;
 }
 
 export async function scanLogs(options: ScanOptions): Promise<ScanResult> {
@@ -73,6 +92,7 @@ export async function scanLogs(options: ScanOptions): Promise<ScanResult> {
   const events: LogEvent[] = [];
   const spans: SourceSpan[] = [];
   let lines = 0;
+  let zone: number | undefined;
   for (const source of sources) {
     const span: SourceSpan = { name: source.name, lines: 0 };
     let lastLine = '';
@@ -81,6 +101,11 @@ export async function scanLogs(options: ScanOptions): Promise<ScanResult> {
       lastLine = line;
       const t = quickTime(line);
       if (span.first === undefined && t !== undefined) span.first = t;
+      if (zone === undefined) zone = zoneOf(line);
+      if (span.first === undefined && span.firstWall === undefined) {
+        const w = wallOf(line);
+        if (w !== undefined) span.firstWall = w;
+      }
       const verdict = test(line, t);
       if (verdict === 'skip') return;
       const e = parseLine(line);
@@ -90,16 +115,21 @@ export async function scanLogs(options: ScanOptions): Promise<ScanResult> {
         const hi = verdict === 'around' ? around!.to : to;
         if (e.end < lo || e.end > hi) return;
       }
-      if (span.first === undefined) span.first = e.end;
+      if (span.first === undefined && e.wallMs === undefined) span.first = e.end;
       events.push(e);
     };
     await forEachLine(source, onLine);
-    const t = quickTime(lastLine) ?? parseLine(lastLine)?.end;
-    if (t !== undefined) span.last = t;
+    if (span.firstWall !== undefined) {
+      const w = wallOf(lastLine);
+      if (w !== undefined) span.lastWall = w;
+    } else {
+      const t = quickTime(lastLine) ?? parseLine(lastLine)?.end;
+      if (t !== undefined) span.last = t;
+    }
     lines += span.lines;
     spans.push(span);
   }
-  placeWallClocks(events);
+  placeWallClocks(events, spans, zone);
   const placed = events.filter((e) => e.wallMs === undefined || (e.end >= (around?.from ?? from) && e.end <= (around?.to ?? to)));
   return { events: placed, lines, kept: placed.length, spans };
 }
