@@ -1,6 +1,7 @@
 // `wxgate trace`: one user's messages across nginx and wxgate's layers, from the logs.
 // Reads plain or gzip files (or stdin) as a stream; see src/trace/.
 import { parseArgs } from 'node:util';
+import { endQuietlyOnClosedPipe } from './closed-pipe.js';
 import type { Readable, Writable } from 'node:stream';
 import { fileSource } from '../trace/read-lines.js';
 import { renderTimeline } from '../trace/render-timeline.js';
@@ -71,6 +72,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
     return fail(io, (err as Error).message);
   }
   const { values: v, positionals } = parsed;
+  endQuietlyOnClosedPipe(io.stdout);
   if (v.help) {
     io.stdout.write(USAGE);
     return 0;
