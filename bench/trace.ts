@@ -6,16 +6,17 @@
 // each round the three in turn, and records the medians with their spread in
 // bench/results/trace.json. The files are deleted at the end.
 //
-//   node --import tsx bench/trace.ts [--size-mb 1024] [--rounds 3]
+//   node --import tsx bench/trace.ts [--size-mb 1024] [--rounds 3] [--keep DIR]
+// (--keep: write the logs into DIR, or reuse them if DIR has them, and leave them there)
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, rounds: { type: 'string', default: '3' }, keep: { type: 'string' } } });
 const SIZE = Number(values['size-mb']) * 1024 * 1024;
 const ROUNDS = Number(values.rounds);
 const BIN = fileURLToPath(new URL('../bin/wxgate.js', import.meta.url));
@@ -125,10 +126,13 @@ const summary = (runs: Run[]) => ({
 
 const cpuModel = async (): Promise<string> => /model name\s*:\s*(.+)/.exec(await readFile('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown CPU';
 
-const dir = await mkdtemp(join(tmpdir(), 'wxgate-bench-trace-'));
+const dir = values.keep ?? (await mkdtemp(join(tmpdir(), 'wxgate-bench-trace-')));
 try {
-  process.stderr.write(`writing ~${Math.round(SIZE / 2 ** 20)} MB to ${dir}\n`);
-  const gen = await generate(dir);
+  await mkdir(dir, { recursive: true });
+  const reuse = values.keep !== undefined && existsSync(join(dir, 'generated.json'));
+  if (!reuse) process.stderr.write(`writing ~${Math.round(SIZE / 2 ** 20)} MB to ${dir}\n`);
+  const gen = reuse ? (JSON.parse(await readFile(join(dir, 'generated.json'), 'utf8')) as Awaited<ReturnType<typeof generate>>) : await generate(dir);
+  if (values.keep !== undefined) await writeFile(join(dir, 'generated.json'), JSON.stringify(gen));
   const files = [join(dir, 'access.log'), join(dir, 'wxgate.log')];
   const sizes = await Promise.all(files.map((f) => stat(f)));
   const mb = sizes.reduce((s, x) => s + x.size, 0) / 2 ** 20;
@@ -166,5 +170,5 @@ try {
   await writeFile(RESULTS, `${JSON.stringify(record, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
 } finally {
-  await rm(dir, { recursive: true, force: true });
+  if (values.keep === undefined) await rm(dir, { recursive: true, force: true });
 }

@@ -35,7 +35,10 @@ export async function explainAlert(text: string, sources: LineSource[], options:
   const keep = (e: LogEvent): boolean =>
     e.layer === 'access' || e.layer === 'receive' || e.layer === NGINX_ERROR_LAYER || e.life !== undefined || (openid !== undefined && e.openid === openid);
   const around = { from: from - CONTEXT_MS, to: to + CONTEXT_MS, needles: PROCESS_LINE_NEEDLES };
-  const { events, lines, spans } = await scanLogs({ sources, from, to, around, keep });
+  // The window's worker, handler and send lines matter only for the sample: skip them unparsed.
+  const later = ['"layer":"worker"', '"layer":"send"', '"layer":"handler"', '"layer":"token"'];
+  const lineKeep = (line: string): boolean => (openid !== undefined && line.includes(openid)) || !later.some((l) => line.includes(l));
+  const { events, lines, spans } = await scanLogs({ sources, from, to, around, keep, lineKeep });
   const inWindow = events.filter((e) => (e.end >= from && e.end <= to) || e.life !== undefined || e.layer === NGINX_ERROR_LAYER);
   const analysis = analyzeAlert(alert, kind, inWindow, { ...options, spans });
   const { raw: _raw, ...shown } = alert;

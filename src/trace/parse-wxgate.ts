@@ -11,6 +11,19 @@ export function str(v: unknown): string | undefined {
   return undefined;
 }
 
+const INTERNED = new Map<string, string>();
+/**
+ * One copy of the values that repeat on every line (appid, layer, msg, outcome, addresses):
+ * JSON.parse makes a new string each time, and an alert's window keeps tens of thousands of lines.
+ */
+export function intern(v: string | undefined): string | undefined {
+  if (v === undefined || v.length > 64) return v;
+  const known = INTERNED.get(v);
+  if (known !== undefined) return known;
+  if (INTERNED.size < 10_000) INTERNED.set(v, v);
+  return v;
+}
+
 export function num(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v === 'string' && v.trim() !== '' && v !== '-') {
@@ -48,7 +61,7 @@ function timeOf(v: unknown): number | undefined {
 export function parseWxgate(o: Json): LogEvent | undefined {
   const end = timeOf(o.time);
   const known = knownProcessLine(str(o.msg), str(o.code));
-  const layer = str(o.layer) ?? (known ? PROCESS_LAYER : undefined);
+  const layer = intern(str(o.layer)) ?? (known ? PROCESS_LAYER : undefined);
   if (layer === undefined || end === undefined) return undefined;
   const e: LogEvent = { layer, end };
   if (known) e.life = known.kind;
@@ -56,22 +69,22 @@ export function parseWxgate(o: Json): LogEvent | undefined {
     if (v !== undefined) e[k] = v;
   };
   set('ms', num(o.ms));
-  set('appid', str(o.appid));
+  set('appid', intern(str(o.appid)));
   set('openid', str(o.openid));
   set('stamp', num(o.stamp));
-  set('msgType', str(o.msgType));
-  set('event', str(o.event));
+  set('msgType', intern(str(o.msgType)));
+  set('event', intern(str(o.event)));
   set('msgId', str(o.msgId));
   set('dedupKey', str(o.dedupKey));
   set('reqId', str(o.reqId));
   set('status', num(o.status));
-  set('outcome', str(o.outcome));
-  set('reason', str(o.reason));
+  set('outcome', intern(str(o.outcome)));
+  set('reason', intern(str(o.reason)));
   set('errcode', num(o.errcode));
   set('waitMs', num(o.waitMs));
   set('steps', steps(o.steps));
-  set('msg', str(o.msg));
-  set('code', str(o.code));
+  set('msg', intern(str(o.msg)));
+  set('code', intern(str(o.code)));
   set('errmsg', str(o.errmsg));
   set('attempt', num(o.attempt));
   set('jobId', str(o.jobId));

@@ -20,6 +20,8 @@ export interface ScanOptions {
    * and stops just before an alert's window, say).
    */
   around?: { from: number; to: number; needles: readonly string[] };
+  /** A say on each line in the window before it is parsed (a cheap substring test). */
+  lineKeep?: (line: string) => boolean;
   /** A last say on each parsed event (exact field matches after the substring test). */
   keep?: (e: LogEvent) => boolean;
 }
@@ -87,7 +89,7 @@ function wallOf(line: string): number | undefined {
 }
 
 export async function scanLogs(options: ScanOptions): Promise<ScanResult> {
-  const { sources, from = -Infinity, to = Infinity, around, keep = () => true } = options;
+  const { sources, from = -Infinity, to = Infinity, around, keep = () => true, lineKeep } = options;
   const test = makeLineTest(options);
   const events: LogEvent[] = [];
   const spans: SourceSpan[] = [];
@@ -107,7 +109,7 @@ export async function scanLogs(options: ScanOptions): Promise<ScanResult> {
         if (w !== undefined) span.firstWall = w;
       }
       const verdict = test(line, t);
-      if (verdict === 'skip') return;
+      if (verdict === 'skip' || (verdict === 'parse' && lineKeep !== undefined && !lineKeep(line))) return;
       const e = parseLine(line);
       if (e === undefined || !keep(e)) return;
       if (e.wallMs === undefined) {

@@ -1,0 +1,11 @@
+import { scanLogs } from '../src/trace/scan.js';
+import { fileSource } from '../src/trace/read-lines.js';
+const srcs = ['/tmp/bench1g/access.log', '/tmp/bench1g/wxgate.log'].map((p) => fileSource(p));
+const mode = process.argv[2];
+const from = 1796266800000 - 60_000, to = from + 7 * 60_000;
+let peak = 0;
+const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().heapUsed); }, 5);
+const t0 = performance.now();
+const r = mode === 'none' ? await scanLogs({ sources: srcs, needles: ['zzzzzz'] }) : mode === 'drop' ? await scanLogs({ sources: srcs, from, to, keep: () => false }) : await scanLogs({ sources: srcs, from, to });
+clearInterval(timer);
+console.log(mode, (performance.now() - t0) / 1000, 's kept', r.kept, 'peak heap', Math.round(peak / 2 ** 20), 'maxrss', Math.round(process.resourceUsage().maxRSS / 1024));

@@ -1,0 +1,13 @@
+import { scanLogs } from '../src/trace/scan.js';
+import { fileSource } from '../src/trace/read-lines.js';
+const srcs = ['/tmp/bench1g/access.log', '/tmp/bench1g/wxgate.log'].map((p) => fileSource(p));
+const from = 1796266800000 - 60_000, to = from + 7 * 60_000;
+(globalThis as any).gc();
+const before = process.memoryUsage().heapUsed;
+const r = await scanLogs({ sources: srcs, from, to });
+(globalThis as any).gc();
+const after = process.memoryUsage().heapUsed;
+console.log('retained MB', Math.round((after - before) / 2 ** 20), 'per event B', Math.round((after - before) / r.kept));
+const a = r.events.find((e) => e.layer === 'access');
+const w = r.events.find((e) => e.layer === 'receive');
+console.log(JSON.stringify(a).length, JSON.stringify(w).length);
