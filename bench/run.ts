@@ -122,7 +122,7 @@ const SUITES: Record<string, Suite> = {
       return [
         `${r.fileMb} MB of nginx access log and wxgate log: ${r.messages} messages (access, receive, worker and send lines) from ${r.openids} openids over ${r.spanHours} h, with a 20 s outage of the receiver; ${r.rounds} paired rounds (grep, trace, alert in turn), medians with the range. Each command is the real one (bin/wxgate.js), timed by /usr/bin/time; RSS is the whole process.`,
         '',
-        '| command | seconds | × grep (per round) | peak RSS MB | ',
+        '| command | seconds | × grep (per round) | peak RSS MB |',
         '|---|---:|---:|---:|',
         row('grep -h <openid> (the same files)', r.grep),
         row('wxgate trace --openid <openid>', r.trace),
