@@ -19,9 +19,11 @@ const defaultIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr:
 const USAGE = `usage: wxgate trace --openid ID [--at TIME [--window S] | --from TIME --to TIME]
                     [--appid ID] [--req-id ID] [--json] [FILE…]
 
-Prints each message of that user as a timeline: one row per layer (nginx access, receive,
-worker, handler, send) with its time and duration, the outcome, the slowest layer marked and
-anything over WeChat's 5 s limit flagged.
+Prints each message of that user as a timeline: one row per layer (nginx access and error
+log, receive, worker, handler, send) with its time and duration, the outcome (a reply that
+could not be sent is failed, with its errcode or HTTP status), the slowest layer marked and
+every row over 5 s flagged with what it meant: before the answer WeChat timed out; after
+success the user waited, WeChat did not.
 
   --openid ID    the user (FromUserName; the openid= of WeChat's push URL)
   --req-id ID    or one request: nginx's $request_id, wxgate's reqId
