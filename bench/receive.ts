@@ -43,10 +43,12 @@ export interface TargetSpec {
   env: (prefix: string, spoolDir: string) => Record<string, string>;
 }
 
-const wxgateEnv = (prefix: string, spoolDir: string) => ({
+/** The account in the mode its pushes come in (WECHAT_MESSAGE_MODE): plain for plaintext, safe for aes. */
+const wxgateEnv = (mode: PushMode) => (prefix: string, spoolDir: string) => ({
   WECHAT_APPID: ACCOUNT.appid,
   WECHAT_TOKEN: ACCOUNT.token,
   WECHAT_ENCODING_AES_KEY: ACCOUNT.encodingAESKey,
+  WECHAT_MESSAGE_MODE: mode === 'plain' ? 'plain' : 'safe',
   WXGATE_PREFIX: prefix,
   WXGATE_SPOOL_DIR: spoolDir,
   REDIS_URL,
@@ -60,8 +62,8 @@ export const TARGETS: TargetSpec[] = [
   { name: 'bare node:http', script: 'bare.ts', mode: 'plain', path: '/wechat', env: () => ({}) },
   { name: 'co-wechat (empty handler)', script: 'co-wechat.ts', mode: 'plain', path: '/wechat', env: (p) => ({ BENCH_APPID: ACCOUNT.appid, BENCH_TOKEN: ACCOUNT.token, BENCH_PREFIX: p }) },
   { name: 'co-wechat + BullMQ add', script: 'co-wechat.ts', mode: 'plain', path: '/wechat', env: (p) => ({ BENCH_APPID: ACCOUNT.appid, BENCH_TOKEN: ACCOUNT.token, BENCH_PREFIX: p, BENCH_ENQUEUE: '1' }) },
-  ...(['plain', 'aes'] as const).map((mode) => ({ name: `wxgate ${mode === 'plain' ? 'plaintext' : 'safe mode'}`, script: 'wxgate.ts', mode, path: '/wechat', env: wxgateEnv })),
-  { name: NO_ENQUEUE, script: 'wxgate-no-enqueue.ts', mode: 'plain', path: '/wechat', env: wxgateEnv },
+  ...(['plain', 'aes'] as const).map((mode) => ({ name: `wxgate ${mode === 'plain' ? 'plaintext' : 'safe mode'}`, script: 'wxgate.ts', mode, path: '/wechat', env: wxgateEnv(mode) })),
+  { name: NO_ENQUEUE, script: 'wxgate-no-enqueue.ts', mode: 'plain', path: '/wechat', env: wxgateEnv('plain') },
 ];
 
 interface Started {

@@ -68,7 +68,7 @@ async function generate(dir: string): Promise<{ messages: number; outage: { from
         w.push(`{"level":30,"time":${t},"pid":4343,"layer":"receive","url":"http://127.0.0.1:3000","apps":["${APPID}"],"msg":"receiver listening"}`);
         started = true;
       }
-      const request = `POST /wechat?signature=9f1c2b7e5d5a7c0e1f2a3b4c5d6e7f8091a2b3c4&timestamp=${s}&nonce=${n}&openid=${openid}&encrypt_type=aes&msg_signature=4be1a0c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8 HTTP/1.1`;
+      const request = `POST /wechat?signature=***&timestamp=${s}&nonce=${n}&openid=${openid}&encrypt_type=aes&msg_signature=*** HTTP/1.1`;
       if (down) {
         a.push(`{"layer":"access","reqId":"${id}","msec":${(t / 1000).toFixed(3)},"time_local":"${beijingLocal(t)}","remote_addr":"101.226.103.61","server_addr":"203.0.113.5","request":"${request}","status":502,"body_bytes_sent":150,"request_length":812,"request_time":0.001,"upstream_addr":"127.0.0.1:3000","upstream_status":"502","upstream_connect_time":"-","upstream_header_time":"-","upstream_response_time":"0.000"}`);
         continue;

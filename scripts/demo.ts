@@ -61,6 +61,7 @@ async function main(): Promise<number> {
         WECHAT_APPSECRET: 'demo-secret',
         WECHAT_TOKEN: ACCOUNT.token,
         WECHAT_ENCODING_AES_KEY: ACCOUNT.aesKey,
+        WECHAT_MESSAGE_MODE: 'safe', // the default with a key, named here: the simulator pushes in safe mode
         WECHAT_API_BASE: mockServer.url,
       },
     });

@@ -4,17 +4,27 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
+/**
+ * Which pushes an account accepts (issue 14): `plain` plaintext only, `safe` encrypted only
+ * (encrypt_type=aes with msg_signature: the MP console's 安全模式 and its 兼容模式, whose pushes
+ * carry Encrypt too), `compat` both, for the minutes of switching modes in the console.
+ */
+export const MESSAGE_MODES = ['plain', 'compat', 'safe'] as const;
+export type MessageMode = (typeof MESSAGE_MODES)[number];
+
 export interface AppConfig {
   readonly appid: string;
   /** The Token from the MP console (signature secret). */
   readonly token: string;
-  /** 43-character EncodingAESKey; set → safe and compatibility mode are accepted. */
+  /** 43-character EncodingAESKey: decrypts the pushes of modes `safe` and `compat`. */
   readonly encodingAESKey?: string;
   /** The key before the last rotation, still accepted for decryption. */
   readonly encodingAESKeyPrevious?: string;
   readonly appsecret?: string;
   /** Which token API the keeper uses for this account. */
   readonly tokenApi: 'stable' | 'classic';
+  /** Accepted pushes; default `plain` without a key, `safe` with one. */
+  readonly mode: MessageMode;
 }
 
 export interface Config {
@@ -36,11 +46,17 @@ export interface Config {
   readonly metricsPort?: number;
   readonly bodyLimitBytes: number;
   readonly enqueueTimeoutMs: number;
+  /** How often every process checks Redis's settings and its dataset marker (and after each reconnect). */
+  readonly redisCheckIntervalMs: number;
   readonly worker: {
     readonly concurrency: number;
     readonly jobTimeoutMs: number;
     readonly attempts: number;
     readonly outboundRatePerSecond: number;
+    /** How long a job's lock lasts without renewal: a killed worker's jobs are free again after it. */
+    readonly lockDurationMs: number;
+    /** How often each worker looks for jobs whose lock expired (stalled) and hands them on. */
+    readonly stalledIntervalMs: number;
   };
   readonly quota: {
     /** Replies allowed within the window after a user message (WeChat: 5 in 48 h). */
@@ -66,6 +82,7 @@ const appSchema = z.object({
   encodingAESKeyPrevious: z.string().regex(AES_KEY, 'the previous EncodingAESKey must be exactly 43 characters of [A-Za-z0-9+/]').optional(),
   appsecret: z.string().min(1).optional(),
   tokenApi: z.enum(['stable', 'classic']).default('stable'),
+  mode: z.enum(MESSAGE_MODES, { error: 'mode must be plain (plaintext pushes), safe (encrypted pushes) or compat (both, while switching modes in the MP console)' }).optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -109,12 +126,19 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): str
   return raw.replace(/\/+$/, '');
 }
 
-function parseApp(input: unknown, where: (field: string) => string): AppConfig {
+/** `where` names a field for the message's start, `name` inside it (a variable, or the file's field). */
+function parseApp(input: unknown, where: (field: string) => string, name: (field: string) => string): AppConfig {
   const result = appSchema.safeParse(input);
-  if (result.success) return Object.freeze(result.data);
-  const issue = result.error.issues[0]!;
-  const field = String(issue.path[0] ?? 'appid');
-  throw new ConfigError(`${where(field)}: ${issue.message}.`);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = String(issue.path[0] ?? 'appid');
+    throw new ConfigError(`${where(field)}: ${issue.message}.`);
+  }
+  const { mode = result.data.encodingAESKey ? 'safe' : 'plain', ...app } = result.data;
+  if (mode !== 'plain' && !app.encodingAESKey) {
+    throw new ConfigError(`${where('mode')}: ${mode} accepts encrypted pushes, which need the EncodingAESKey: set ${name('encodingAESKey')} as well, or use plain.`);
+  }
+  return Object.freeze({ ...app, mode });
 }
 
 const ENV_NAMES: Record<string, string> = {
@@ -124,6 +148,7 @@ const ENV_NAMES: Record<string, string> = {
   encodingAESKeyPrevious: 'WECHAT_ENCODING_AES_KEY_PREVIOUS',
   appsecret: 'WECHAT_APPSECRET',
   tokenApi: 'WECHAT_TOKEN_API',
+  mode: 'WECHAT_MESSAGE_MODE',
 };
 
 function appsFromFile(file: string): AppConfig[] {
@@ -134,9 +159,9 @@ function appsFromFile(file: string): AppConfig[] {
     throw new ConfigError(`WXGATE_APPS_FILE=${file} could not be read as JSON (${(err as Error).message}): point it at a JSON array of accounts.`);
   }
   if (!Array.isArray(list) || list.length === 0) {
-    throw new ConfigError(`WXGATE_APPS_FILE=${file} must hold a non-empty JSON array of {appid, token, encodingAESKey?, encodingAESKeyPrevious?, appsecret?}.`);
+    throw new ConfigError(`WXGATE_APPS_FILE=${file} must hold a non-empty JSON array of {appid, token, encodingAESKey?, encodingAESKeyPrevious?, appsecret?, tokenApi?, mode?}.`);
   }
-  return list.map((entry, i) => parseApp(entry, (field) => `WXGATE_APPS_FILE=${file}, entry ${i} (${field})`));
+  return list.map((entry, i) => parseApp(entry, (field) => `WXGATE_APPS_FILE=${file}, entry ${i} (${field})`, (field) => field));
 }
 
 function appFromEnv(env: Env): AppConfig | undefined {
@@ -153,9 +178,26 @@ function appFromEnv(env: Env): AppConfig | undefined {
       encodingAESKeyPrevious: str(env, 'WECHAT_ENCODING_AES_KEY_PREVIOUS'),
       appsecret: str(env, 'WECHAT_APPSECRET'),
       tokenApi: str(env, 'WECHAT_TOKEN_API'),
+      mode: str(env, 'WECHAT_MESSAGE_MODE'),
     },
     (field) => ENV_NAMES[field] ?? field,
+    (field) => ENV_NAMES[field] ?? field,
   );
+}
+
+/**
+ * A killed worker's jobs are run again once their lock has expired and a stalled check has
+ * seen it: at most lock duration + stalled interval after the kill (10 + 5 s by default; issue
+ * 14 asks for 15 s). The lock is renewed every half lock duration, so an event loop blocked for
+ * longer than that lets a live job be taken as stalled: hence the floor of 2 s.
+ */
+function lockTimes(env: Env): { lockDurationMs: number; stalledIntervalMs: number } {
+  const lockDurationMs = int(env, 'WXGATE_LOCK_DURATION_MS', 10_000, { min: 2000, max: 600_000 });
+  const stalledIntervalMs = int(env, 'WXGATE_STALLED_INTERVAL_MS', 5000, { min: 100, max: 600_000 });
+  if (stalledIntervalMs > lockDurationMs) {
+    throw new ConfigError(`WXGATE_STALLED_INTERVAL_MS=${stalledIntervalMs} is longer than WXGATE_LOCK_DURATION_MS=${lockDurationMs}: set it to at most the lock duration (default 5000 with 10000), or a killed worker's jobs wait needlessly long.`);
+  }
+  return { lockDurationMs, stalledIntervalMs };
 }
 
 export interface LoadConfigOptions {
@@ -200,11 +242,13 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
     metricsPort: str(env, 'WXGATE_METRICS_PORT') === undefined ? undefined : int(env, 'WXGATE_METRICS_PORT', 0, { min: 1, max: 65535 }),
     bodyLimitBytes: int(env, 'WXGATE_BODY_LIMIT_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     enqueueTimeoutMs: int(env, 'WXGATE_ENQUEUE_TIMEOUT_MS', 1000, { min: 10, max: 4000 }),
+    redisCheckIntervalMs: int(env, 'WXGATE_REDIS_CHECK_INTERVAL_MS', 10_000, { min: 100, max: 3_600_000 }),
     worker: Object.freeze({
       concurrency: int(env, 'WXGATE_WORKER_CONCURRENCY', 50, { min: 1, max: 10000 }),
       jobTimeoutMs: int(env, 'WXGATE_JOB_TIMEOUT_MS', 120_000, { min: 100 }),
       attempts: int(env, 'WXGATE_JOB_ATTEMPTS', 5, { min: 1, max: 100 }),
       outboundRatePerSecond: int(env, 'WXGATE_OUTBOUND_RATE', 500, { min: 1 }),
+      ...lockTimes(env),
     }),
     quota: Object.freeze({
       messageReplies: int(env, 'WXGATE_QUOTA_MESSAGE_REPLIES', 5, { min: 0 }),

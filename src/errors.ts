@@ -73,12 +73,14 @@ export class XmlError extends WxgateError {
   }
 }
 
-export type RequestCode = 'body_too_large' | 'unknown_app' | 'nonce_replayed' | 'unsupported_media' | 'bad_request';
+export type RequestCode = 'body_too_large' | 'unknown_app' | 'nonce_replayed' | 'mode_not_accepted' | 'unsupported_media' | 'bad_request';
 
 const REQUEST_STATUS: Record<RequestCode, number> = {
   body_too_large: 413,
   unknown_app: 404,
   nonce_replayed: 409,
+  // Signed, but in a mode the account does not accept (WECHAT_MESSAGE_MODE): issue 14.
+  mode_not_accepted: 403,
   unsupported_media: 415,
   bad_request: 400,
 };

@@ -22,7 +22,12 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     queueWaitSeconds: new Histogram({ name: 'wxgate_queue_wait_seconds', help: 'Time from ack to the worker picking the job up', buckets: HANDLER_BUCKETS, registers }),
     sends: new Counter({ name: 'wxgate_sends_total', help: 'WeChat API calls by path and errcode', labelNames: ['appid', 'path', 'errcode'] as const, registers }),
     tokenFetchesToday: new Gauge({ name: 'wxgate_token_fetches_today', help: 'access_token fetches today (Beijing day), all processes', labelNames: ['appid'] as const, registers }),
+    tokenAvailable: new Gauge({ name: 'wxgate_token_available', help: 'Whether this process can get the access_token: 1 yes, 0 no (sends wait); absent until first known', labelNames: ['appid'] as const, registers }),
+    tokenWaits: new Counter({ name: 'wxgate_token_waits_total', help: 'Sends put back to wait (no attempt spent) because the access_token could not be had', labelNames: ['appid'] as const, registers }),
+    sendsAlreadySent: new Counter({ name: 'wxgate_sends_already_sent_total', help: 'Reply jobs run again (after a crash) that found their send marker and did not send a second time', labelNames: ['appid'] as const, registers }),
     tokenDailyQuota: new Gauge({ name: 'wxgate_token_daily_quota', help: 'access_token fetches allowed per day', labelNames: ['appid'] as const, registers }),
+    redisSetting: new Gauge({ name: 'wxgate_redis_setting', help: 'Redis settings acknowledged pushes depend on (appendonly, appendfsync, maxmemory-policy): 1 for the current state (ok, unsafe, unknown), 0 for the others', labelNames: ['setting', 'state'] as const, registers }),
+    redisDataLost: new Counter({ name: 'wxgate_redis_data_lost_total', help: 'Times this process found that Redis had lost its data, by reason (restart, flush, eviction)', labelNames: ['reason'] as const, registers }),
   };
 }
 

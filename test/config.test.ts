@@ -21,7 +21,7 @@ describe('loadConfig', () => {
   it('defaults from the design table', () => {
     const c = loadConfig(base);
     expect(c).toMatchObject({ port: 3000, host: '0.0.0.0', redisUrl: 'redis://127.0.0.1:6379', prefix: 'wxgate', apiBase: 'https://api.weixin.qq.com', spoolDir: './data/spool', timestampToleranceS: 300, logLevel: 'info', bodyLimitBytes: 65536, defaultAppid: 'wx1234567890' });
-    expect(c.apps).toEqual([{ appid: 'wx1234567890', token: 'abc123', tokenApi: 'stable' }]);
+    expect(c.apps).toEqual([{ appid: 'wx1234567890', token: 'abc123', tokenApi: 'stable', mode: 'plain' }]);
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -36,11 +36,51 @@ describe('loadConfig', () => {
     [{ ...base, WXGATE_TIMESTAMP_TOLERANCE_S: '0' }, 'WXGATE_TIMESTAMP_TOLERANCE_S'],
     [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ ...base, WXGATE_PREFIX: 'a:b' }, 'WXGATE_PREFIX'],
+    [{ ...base, WECHAT_MESSAGE_MODE: 'aes' }, 'WECHAT_MESSAGE_MODE'],
     [{}, 'WECHAT_APPID'],
   ])('names the bad variable: %j', (env, name) => {
     const err = failure(env as Record<string, string>);
     expect(err.code).toBe('config_invalid');
     expect(err.message).toContain(name);
+  });
+
+  describe('WECHAT_MESSAGE_MODE (issue 14)', () => {
+    const key = 'k'.repeat(43);
+    it.each([
+      [{}, 'plain'],
+      [{ WECHAT_ENCODING_AES_KEY: key }, 'safe'],
+      [{ WECHAT_ENCODING_AES_KEY: key, WECHAT_MESSAGE_MODE: 'compat' }, 'compat'],
+      [{ WECHAT_ENCODING_AES_KEY: key, WECHAT_MESSAGE_MODE: 'plain' }, 'plain'],
+      [{ WECHAT_ENCODING_AES_KEY: key, WECHAT_MESSAGE_MODE: ' safe ' }, 'safe'],
+    ])('%j → %s', (env, mode) => {
+      expect(loadConfig({ ...base, ...env }).apps[0]!.mode).toBe(mode);
+    });
+
+    it.each(['safe', 'compat'])('%s without a key names the variable and the key', (mode) => {
+      const err = failure({ ...base, WECHAT_MESSAGE_MODE: mode });
+      expect(err.code).toBe('config_invalid');
+      expect(err.message).toContain('WECHAT_MESSAGE_MODE');
+      expect(err.message).toContain('WECHAT_ENCODING_AES_KEY');
+    });
+  });
+
+  it('reads mode in WXGATE_APPS_FILE entries, with the same default and checks', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxgate-config-'));
+    const file = async (entries: unknown[]) => {
+      const path = join(dir, `${entries.length}-${Math.random()}.json`);
+      await writeFile(path, JSON.stringify(entries));
+      return path;
+    };
+    try {
+      const c = loadConfig({ WXGATE_APPS_FILE: await file([{ appid: 'wxA', token: 'tokA', encodingAESKey: 'a'.repeat(43) }, { appid: 'wxB', token: 'tokB' }, { appid: 'wxC', token: 'tokC', encodingAESKey: 'c'.repeat(43), mode: 'compat' }]) });
+      expect(c.apps.map((a) => a.mode)).toEqual(['safe', 'plain', 'compat']);
+      expect(failure({ WXGATE_APPS_FILE: await file([{ appid: 'wxA', token: 'tokA' }, { appid: 'wxB', token: 'tokB', mode: 'secure' }]) }).message).toMatch(/WXGATE_APPS_FILE.*entry 1 \(mode\)/);
+      const noKey = failure({ WXGATE_APPS_FILE: await file([{ appid: 'wxA', token: 'tokA', mode: 'safe' }]) }).message;
+      expect(noKey).toMatch(/WXGATE_APPS_FILE.*entry 0 \(mode\)/);
+      expect(noKey).toContain('encodingAESKey');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads WXGATE_APPS_FILE and rejects a bad entry by index and field', async () => {
@@ -59,6 +99,25 @@ describe('loadConfig', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('lock duration and stalled interval: a killed worker\'s jobs come back within 15 s by default (issue 14)', () => {
+    const { lockDurationMs, stalledIntervalMs } = loadConfig(base).worker;
+    expect({ lockDurationMs, stalledIntervalMs }).toEqual({ lockDurationMs: 10_000, stalledIntervalMs: 5000 });
+    expect(lockDurationMs + stalledIntervalMs).toBeLessThanOrEqual(15_000);
+    expect(loadConfig({ ...base, WXGATE_LOCK_DURATION_MS: '30000', WXGATE_STALLED_INTERVAL_MS: '1000' }).worker).toMatchObject({ lockDurationMs: 30_000, stalledIntervalMs: 1000 });
+  });
+
+  it.each([
+    [{ WXGATE_LOCK_DURATION_MS: '1999' }, 'WXGATE_LOCK_DURATION_MS'],
+    [{ WXGATE_LOCK_DURATION_MS: 'ten' }, 'WXGATE_LOCK_DURATION_MS'],
+    [{ WXGATE_STALLED_INTERVAL_MS: '50' }, 'WXGATE_STALLED_INTERVAL_MS'],
+    [{ WXGATE_STALLED_INTERVAL_MS: '1.5' }, 'WXGATE_STALLED_INTERVAL_MS'],
+    [{ WXGATE_LOCK_DURATION_MS: '4000', WXGATE_STALLED_INTERVAL_MS: '5000' }, 'WXGATE_STALLED_INTERVAL_MS'],
+  ])('refuses a bad lock setting, naming it: %j', (env, name) => {
+    const err = failure({ ...base, ...env });
+    expect(err.code).toBe('config_invalid');
+    expect(err.message).toContain(name);
   });
 
   it('commands without an account can start without one', () => {

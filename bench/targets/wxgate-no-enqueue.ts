@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import { createRedis } from '../../src/redis.js';
+import { createRedisHealth } from '../../src/redis-health/create-redis-health.js';
 import { createAppRegistry } from '../../src/receiver/app-registry.js';
 import { createReceiverApp } from '../../src/receiver/app.js';
 import type { PushStore } from '../../src/receiver/push-store.js';
@@ -16,10 +17,13 @@ import { announce } from './announce.js';
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, destination: config.logFile });
 const store: PushStore = { store: async () => ({ outcome: 'acked', ms: 0 }) };
-// Only /readyz uses the connection; pushes never reach Redis.
+// Only /readyz uses the connection; pushes never reach Redis. The Redis watch runs as in wxgate.
 const redis = createRedis(config.redisUrl, 'producer');
+const metrics = createMetrics();
+const redisHealth = createRedisHealth({ config, logger, metrics });
+await redisHealth.start();
 const app = createReceiverApp(
-  { registry: createAppRegistry(config.apps, { defaultAppid: config.defaultAppid }), store, redis, logger, metrics: createMetrics() },
+  { registry: createAppRegistry(config.apps, { defaultAppid: config.defaultAppid }), store, redis, redisHealth, logger, metrics },
   { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS },
 );
 const server = app.listen(0, '127.0.0.1', () => announce((server.address() as { port: number }).port));

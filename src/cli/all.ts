@@ -17,7 +17,8 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, destination: config.logFile });
   const metrics = createMetrics();
-  const runtime = await createWorkerRuntime({ config, logger });
+  // One Redis watch for the process: the runtime's, shared with the receiver (one line per change, not two).
+  const runtime = await createWorkerRuntime({ config, logger, metrics });
   attachWorkerMetrics(runtime.workers, metrics);
   await runtime.start();
   const keeper = runtime.tokenKeeper;
@@ -25,9 +26,11 @@ export async function run(argv: string[]): Promise<number> {
     { config, logger },
     {
       metrics,
+      redisHealth: runtime.redisHealth,
       metricsQueues: [runtime.workers.outboundQueue],
       metricsCollectors: tokenCollectors({ config, keeper, metrics }),
       routers: internalRouters({ config, keeper, client: runtime.client, logger }),
+      tokens: runtime.availability.all,
     },
   );
   await receiver.listen();

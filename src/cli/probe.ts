@@ -10,7 +10,9 @@ const USAGE = `usage: wxgate probe [--url http://127.0.0.1:3000/wechat] [--appid
 
 Sends one signed text push from the synthetic openid owxgate-probe (a fresh MsgId each time) and
 waits for \`success\`, as WeChat would. Prints "ok <ms> ms" (exit 0) or "fail <reason>" (exit 1).
-Without flags: the account and port from WECHAT_* / WXGATE_APPS_FILE / PORT.
+Without flags: the account and port from WECHAT_* / WXGATE_APPS_FILE / PORT, and pushes in the
+mode the account accepts (WECHAT_MESSAGE_MODE): plaintext for plain, encrypted (aes) for safe and
+compat. --mode overrides it: plain, compat (compatibility mode's envelope) or aes.
 `;
 
 const OPTIONS = TARGET_OPTIONS;

@@ -27,6 +27,8 @@ reply XML counts as an answer; the summary names the rest as WeChat's alerts do:
   --concurrency   messages in flight (default 50)
   --timeout-ms, --connect-timeout-ms, --retry-interval-ms, --deliveries, --max-seconds: WeChat's
                   5000, 3000, 5000, 3 and a 600 s bound, changeable for experiments
+  --mode          plain, compat (compatibility mode's envelope) or aes; default: as the account
+                  accepts (WECHAT_MESSAGE_MODE): plain for plain, aes for safe and compat
 Defaults for the account and URL: WECHAT_* / WXGATE_APPS_FILE / PORT, as wxgate uses them.
 `;
 

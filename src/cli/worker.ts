@@ -18,7 +18,7 @@ import { runUntilSignal } from './run-until-signal.js';
 async function serveMetrics(config: Config, runtime: WorkerRuntime, metrics: Metrics, port: number): Promise<Server> {
   const app = new Koa();
   const routers = [
-    createHealthRoutes({ redis: runtime.workers.redis }, { spoolDir: config.spoolDir }),
+    createHealthRoutes({ redis: runtime.workers.redis, redisHealth: runtime.redisHealth, tokens: runtime.availability.all }, { spoolDir: config.spoolDir }),
     createMetricsRoutes({ metrics, queues: [runtime.workers.outboundQueue], collectors: tokenCollectors({ config, keeper: runtime.tokenKeeper, metrics }) }, { spoolDir: config.spoolDir }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
@@ -39,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, destination: config.logFile });
   const metrics = createMetrics();
-  const runtime = await createWorkerRuntime({ config, logger });
+  const runtime = await createWorkerRuntime({ config, logger, metrics });
   attachWorkerMetrics(runtime.workers, metrics);
   await runtime.start();
   const server = config.metricsPort ? await serveMetrics(config, runtime, metrics, config.metricsPort) : undefined;

@@ -6,24 +6,30 @@ export interface InboundJobOptionsConfig {
 }
 
 /**
- * Plaintext mode's replay guard: the signature covers (token, timestamp, nonce) but not the
- * body, so a captured URL could carry another body inside the timestamp window. The nonce is
+ * The replay guard of an account that accepts plaintext (modes plain and compat): `signature`
+ * covers (token, timestamp, nonce) but not the body, so a captured URL could carry another body
+ * inside the timestamp window — a plaintext URL, or a safe-mode one stripped of encrypt_type and
+ * msg_signature (issue 14), which is why a compat account records its encrypted pushes too. The nonce is
  * the job's BullMQ deduplication id, kept for `ttlMs` (throttle mode: it outlives the job's
  * completion). An add whose nonce is already held by another job is ignored and BullMQ answers
  * with that job's id — the same round trip both records the nonce and enqueues.
  * https://docs.bullmq.io/guide/jobs/deduplication
- * The body's digest is kept beside it (nonce-bodies.ts), for another body on the same MsgId.
+ * The message's digest is kept beside it (nonce-bodies.ts), for another body on the same MsgId.
  */
 export interface ReplayGuard {
   readonly id: string;
   readonly ttlMs: number;
-  /** bodyDigest of the raw body. Absent in spool lines written before it existed. */
+  /**
+   * bodyDigest of the message's XML: the raw body, or an encrypted push's decrypted plaintext
+   * (a retry re-encrypted with another random would still match). Absent in spool lines
+   * written before it existed.
+   */
   readonly bodyHash?: string;
 }
 
-/** The guard for a plaintext push: one per (account, timestamp, nonce), for twice the window. */
-export function replayGuard(appid: string, timestamp: string, nonce: string, body: string, toleranceS: number): ReplayGuard {
-  return { id: `n_${appid}_${timestamp}_${nonce}`, ttlMs: 2 * toleranceS * 1000, bodyHash: bodyDigest(body) };
+/** The guard for one push: one per (account, timestamp, nonce), for twice the window. */
+export function replayGuard(appid: string, timestamp: string, nonce: string, xml: string, toleranceS: number): ReplayGuard {
+  return { id: `n_${appid}_${timestamp}_${nonce}`, ttlMs: 2 * toleranceS * 1000, bodyHash: bodyDigest(xml) };
 }
 
 /**

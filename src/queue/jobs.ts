@@ -20,6 +20,6 @@ export interface SpooledJob {
   readonly queue: typeof INBOUND_QUEUE;
   readonly jobId: string;
   readonly data: InboundJobData;
-  /** Plaintext mode's replay guard, applied when the line is drained. */
+  /** The replay guard (plain and compat accounts), applied when the line is drained. */
   readonly guard?: ReplayGuard;
 }

@@ -11,6 +11,10 @@ export interface KeepFinishedOptions {
   keepFailedS?: number;
 }
 
-export function keepFinished({ keepCompletedS = 24 * 3600, keepFailedS = 7 * 24 * 3600 }: KeepFinishedOptions = {}): Pick<WorkerOptions, 'removeOnComplete' | 'removeOnFail'> {
+/** A completed job answers WeChat's retries for a day; a failed one waits a week for `wxgate dlq`. */
+export const KEEP_COMPLETED_S = 24 * 3600;
+export const KEEP_FAILED_S = 7 * 24 * 3600;
+
+export function keepFinished({ keepCompletedS = KEEP_COMPLETED_S, keepFailedS = KEEP_FAILED_S }: KeepFinishedOptions = {}): Pick<WorkerOptions, 'removeOnComplete' | 'removeOnFail'> {
   return { removeOnComplete: { age: keepCompletedS }, removeOnFail: { age: keepFailedS } };
 }

@@ -1,4 +1,4 @@
-// The second half of plaintext mode's replay guard: which body came with each signed nonce.
+// The second half of the replay guard (plain and compat accounts): which body came with each signed nonce.
 // The BullMQ deduplication id (inbound-job-options.ts) stops a second *message* on a nonce; it
 // cannot see a second body that reuses the first one's MsgId, since BullMQ answers a duplicate
 // job id the same way whether the data matched or not. Issue 2 asks for that body to be refused

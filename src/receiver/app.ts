@@ -4,7 +4,8 @@ import type Router from '@koa/router';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { createHealthRoutes } from './health-routes.js';
+import type { RedisHealth } from '../redis-health/create-redis-health.js';
+import { createHealthRoutes, type HealthDeps } from './health-routes.js';
 import { createWechatRoutes, type WechatRoutesOptions } from './wechat-routes.js';
 import type { AppRegistry } from './app-registry.js';
 import type { PushStore } from './push-store.js';
@@ -13,23 +14,27 @@ export interface ReceiverDeps {
   registry: AppRegistry;
   store: PushStore;
   redis: Redis;
+  /** What /readyz reports about Redis's settings and data. */
+  redisHealth: RedisHealth;
   logger: Logger;
   metrics?: Metrics;
   /** Extra routers (internal API, metrics) mounted after the WeChat routes. */
   routers?: Router[];
+  /** The access_token states /readyz reports (`wxgate all`). */
+  tokens?: HealthDeps['tokens'];
 }
 
 export interface ReceiverOptions extends WechatRoutesOptions {
   spoolDir: string;
 }
 
-export function createReceiverApp({ registry, store, redis, logger, metrics, routers = [] }: ReceiverDeps, { spoolDir, ...routeOptions }: ReceiverOptions): Koa {
+export function createReceiverApp({ registry, store, redis, redisHealth, logger, metrics, routers = [], tokens }: ReceiverDeps, { spoolDir, ...routeOptions }: ReceiverOptions): Koa {
   const app = new Koa();
   // Behind nginx: X-Forwarded-For is trusted for ctx.ip.
   app.proxy = true;
   app.on('error', (err: Error) => logger.error({ layer: 'receive', err: err.message }, 'unhandled receiver error'));
   app.use(createWechatRoutes({ registry, store, logger, metrics }, routeOptions));
-  for (const router of [createHealthRoutes({ redis }, { spoolDir }), ...routers]) {
+  for (const router of [createHealthRoutes({ redis, redisHealth, tokens }, { spoolDir }), ...routers]) {
     app.use(router.routes()).use(router.allowedMethods());
   }
   return app;

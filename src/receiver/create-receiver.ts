@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { createRedisHealth, type RedisHealth } from '../redis-health/create-redis-health.js';
 import { batchWrites } from '../redis-write-batch.js';
 import { withTimeout } from '../with-timeout.js';
 import { INBOUND_QUEUE } from '../queue/jobs.js';
@@ -17,7 +18,7 @@ import { createSpool } from '../queue/spool.js';
 import { createSpoolDrainer } from '../queue/spool-drainer.js';
 import { createAppRegistry } from './app-registry.js';
 import { createPushStore } from './push-store.js';
-import { createReceiverApp } from './app.js';
+import { createReceiverApp, type ReceiverDeps } from './app.js';
 import { createMetricsRoutes } from './metrics-routes.js';
 
 export interface Receiver {
@@ -25,6 +26,7 @@ export interface Receiver {
   close(): Promise<void>;
   readonly queue: Queue;
   readonly metrics: Metrics;
+  readonly redisHealth: RedisHealth;
 }
 
 export interface ReceiverExtras {
@@ -35,11 +37,16 @@ export interface ReceiverExtras {
   metricsQueues?: Queue[];
   /** Figures read at scrape time (token fetches). */
   metricsCollectors?: (() => Promise<void>)[];
+  /** The process's Redis watch, when another part of it runs one (`wxgate all`); else the receiver runs its own. */
+  redisHealth?: RedisHealth;
+  /** The workers' access_token states, for /readyz (`wxgate all`). */
+  tokens?: ReceiverDeps['tokens'];
   nowS?: () => number;
 }
 
-export function createReceiver({ config, logger }: { config: Config; logger: Logger }, { routers = [], nowS, metrics = createMetrics(), metricsQueues = [], metricsCollectors = [] }: ReceiverExtras = {}): Receiver {
+export function createReceiver({ config, logger }: { config: Config; logger: Logger }, { routers = [], nowS, metrics = createMetrics(), metricsQueues = [], metricsCollectors = [], redisHealth: shared, tokens }: ReceiverExtras = {}): Receiver {
   const redis = batchWrites(createRedis(config.redisUrl, 'producer'));
+  const redisHealth = shared ?? createRedisHealth({ config, logger, metrics });
   redis.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'redis connection error'));
   // No version check on the producer: BullMQ sends it (INFO) once, right after the connection
   // is ready, and if that one reply is lost — Redis gone in that instant — the Queue stays
@@ -60,8 +67,10 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       registry: createAppRegistry(config.apps, { defaultAppid: config.defaultAppid }),
       store,
       redis,
+      redisHealth,
       logger,
       metrics,
+      tokens,
       routers: [createMetricsRoutes({ metrics, queues: [queue, ...metricsQueues], collectors: metricsCollectors }, { spoolDir: config.spoolDir }), ...routers],
     },
     { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS },
@@ -71,13 +80,16 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
   return {
     queue,
     metrics,
+    redisHealth,
     async listen(port = config.port, host = config.host) {
       // Pushes taken before the producer's connection is up would all go to the spool: give
       // Redis a moment first, but start anyway when it is down (the spool is for that).
+      const watching = redisHealth.start();
       if (redis.status !== 'ready') {
         const ready = await withTimeout(once(redis, 'ready'), 5000, 'redis ready').then(() => true, () => false);
         if (!ready) logger.warn({ layer: 'receive', redis: redis.status }, 'Redis not reachable at start: pushes go to the spool until it is');
       }
+      await watching;
       server = app.listen(port, host);
       await once(server, 'listening');
       // Keep-alive longer than nginx's upstream keepalive_timeout, so nginx closes first.
@@ -85,7 +97,11 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       drainer.start();
       const addr = server.address();
       const url = typeof addr === 'object' && addr ? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}` : '';
-      logger.info({ layer: 'receive', url, apps: config.apps.map((a) => a.appid) }, 'receiver listening');
+      logger.info({ layer: 'receive', url, apps: config.apps.map((a) => a.appid), modes: Object.fromEntries(config.apps.map((a) => [a.appid, a.mode])) }, 'receiver listening');
+      // compat is for the minutes of a switch in the MP console: say so while it lasts (issue 14).
+      for (const { appid, mode } of config.apps) {
+        if (mode === 'compat') logger.warn({ layer: 'receive', appid, mode }, 'accepting plaintext and encrypted pushes: set the target mode once the MP console is switched');
+      }
       return { url, server };
     },
     async close() {
@@ -99,6 +115,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       await spool.close();
       await queue.close().catch(() => undefined);
       redis.disconnect();
+      if (!shared) await redisHealth.close();
     },
   };
 }

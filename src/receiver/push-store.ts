@@ -14,7 +14,7 @@ export interface StoreResult {
 }
 
 export interface PushStore {
-  /** `guard`: plaintext mode's replay guard, checked in the same round trip as the add. */
+  /** `guard`: the replay guard (plain and compat accounts), checked in the same round trip as the add. */
   store(job: InboundJobData, guard?: ReplayGuard): Promise<StoreResult>;
 }
 

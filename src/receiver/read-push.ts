@@ -1,9 +1,11 @@
-// verify → decrypt → parse for one POST, without HTTP or Redis: the receiver's protocol work.
-// Plaintext mode: `signature` over (token, timestamp, nonce). Safe and compatibility mode
-// (`encrypt_type=aes`): `msg_signature` over (token, timestamp, nonce, Encrypt), then decrypt.
+// verify → mode check → decrypt → parse for one POST, without HTTP or Redis: the receiver's
+// protocol work. Plaintext mode: `signature` over (token, timestamp, nonce). Safe and
+// compatibility mode (`encrypt_type=aes`): `msg_signature` over (token, timestamp, nonce,
+// Encrypt), then decrypt.
 // https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html
 import { performance } from 'node:perf_hooks';
-import { DecryptError } from '../errors.js';
+import type { MessageMode } from '../config.js';
+import { DecryptError, RequestError } from '../errors.js';
 import { verifySignature } from '../wechat/signature.js';
 import { parseXml, readEncryptField } from '../wechat/xml.js';
 import { dedupKey, toMessage, type WeChatMessage } from '../wechat/messages.js';
@@ -11,9 +13,14 @@ import type { RegisteredApp } from './app-registry.js';
 
 export type PushQuery = Readonly<Record<string, string | undefined>>;
 
+/** How a push came: `aes` (safe or compatibility mode: Encrypt + msg_signature) or `plain`. */
+export type WireMode = 'plain' | 'aes';
+
 export interface ReadPush {
-  readonly mode: 'plain' | 'aes';
+  readonly mode: WireMode;
   readonly message: WeChatMessage;
+  /** The message's XML as WeChat wrote it: the body, or in `aes` mode the decrypted plaintext. */
+  readonly xml: string;
   readonly dedupKey: string;
   /** Milliseconds per step, for the receive log line. */
   readonly steps: { verify: number; decrypt?: number; parse: number };
@@ -26,20 +33,34 @@ export interface ReadPushOptions {
 
 const ms = (from: number) => Math.round((performance.now() - from) * 1000) / 1000;
 
+export const pushMode = (query: PushQuery): WireMode => (query.encrypt_type === 'aes' ? 'aes' : 'plain');
+
+/**
+ * Refuses a push the account does not accept. `signature` covers only (token, timestamp,
+ * nonce): a safe-mode URL, stripped of encrypt_type and msg_signature, would carry any
+ * plaintext body (issue 14). Checked after the signature, so only a signed request learns why.
+ */
+function checkMode(accepted: MessageMode, mode: WireMode): void {
+  if (mode === 'aes' ? accepted !== 'plain' : accepted !== 'safe') return;
+  throw new RequestError('mode_not_accepted', mode === 'aes' ? 'encrypted push refused: this account accepts plaintext only' : 'plaintext push refused: this account accepts encrypted pushes only');
+}
+
 export function readPush(app: RegisteredApp, query: PushQuery, body: string, options: ReadPushOptions = {}): ReadPush {
-  const { token, appid } = app.config;
+  const { token, appid, mode: accepted } = app.config;
   const { timestamp, nonce } = query;
   let t = performance.now();
-  if (query.encrypt_type !== 'aes') {
+  if (pushMode(query) === 'plain') {
     verifySignature({ token, timestamp, nonce, signature: query.signature }, options);
+    checkMode(accepted, 'plain');
     const verify = ms(t);
     t = performance.now();
     const message = toMessage(parseXml(body));
-    return { mode: 'plain', message, dedupKey: dedupKey(appid, message), steps: { verify, parse: ms(t) } };
+    return { mode: 'plain', message, xml: body, dedupKey: dedupKey(appid, message), steps: { verify, parse: ms(t) } };
   }
   const encrypt = readEncryptField(body);
   if (!encrypt) throw new DecryptError('encrypt_missing', 'encrypt_type=aes but the body has no Encrypt element');
   verifySignature({ token, timestamp, nonce, signature: query.msg_signature, encrypt }, options);
+  checkMode(accepted, 'aes');
   const verify = ms(t);
   if (!app.cipher) throw new DecryptError('aes_key_invalid', 'encrypted push but no EncodingAESKey is configured for this account');
   t = performance.now();
@@ -47,5 +68,5 @@ export function readPush(app: RegisteredApp, query: PushQuery, body: string, opt
   const decrypt = ms(t);
   t = performance.now();
   const message = toMessage(parseXml(plaintext));
-  return { mode: 'aes', message, dedupKey: dedupKey(appid, message), steps: { verify, decrypt, parse: ms(t) } };
+  return { mode: 'aes', message, xml: plaintext, dedupKey: dedupKey(appid, message), steps: { verify, decrypt, parse: ms(t) } };
 }

@@ -16,7 +16,7 @@ import { messageSummary } from '../wechat/messages.js';
 import type { AppRegistry } from './app-registry.js';
 import type { PushStore } from './push-store.js';
 import { replayGuard } from '../queue/inbound-job-options.js';
-import { readPush, type PushQuery } from './read-push.js';
+import { pushMode, readPush, type PushQuery } from './read-push.js';
 import { readRawBody } from './read-raw-body.js';
 
 export interface WechatRoutesOptions {
@@ -89,13 +89,15 @@ export function createWechatRoutes({ registry, store, logger, metrics: allMetric
   async function verifyUrl(ctx: Context, pathAppid: string | undefined): Promise<void> {
     const started = performance.now();
     const query = readQuery(ctx);
-    const fields = { appid: pathAppid, reqId: requestId(ctx), kind: 'url_verification' };
+    const fields: Record<string, unknown> = { appid: pathAppid, reqId: requestId(ctx), kind: 'url_verification' };
     try {
       const app = registry.resolve(pathAppid);
+      // Single-account mode's /wechat names no appid: a rejection still counts for the account (issue 16).
+      fields.appid = app.config.appid;
       verifySignature({ token: app.config.token, timestamp: query.timestamp, nonce: query.nonce, signature: query.signature }, { nowS: nowS(), toleranceS });
       ctx.set('Content-Type', TEXT_PLAIN);
       ctx.body = query.echostr ?? '';
-      log.info({ ...fields, appid: app.config.appid, status: 200, outcome: 'verified', ms: round(performance.now() - started) }, 'url verified');
+      log.info({ ...fields, status: 200, outcome: 'verified', ms: round(performance.now() - started) }, 'url verified');
       metrics?.verified(app.config.appid);
     } catch (err) {
       reject(ctx, log, fields, err, started, metrics);
@@ -114,12 +116,15 @@ export function createWechatRoutes({ registry, store, logger, metrics: allMetric
       const app = registry.resolve(pathAppid);
       const appid = app.config.appid;
       fields.appid = appid;
+      fields.mode = pushMode(query);
       const body = await readRawBody(ctx.req, bodyLimitBytes);
       const push = readPush(app, query, body, { nowS: nowS(), toleranceS });
-      Object.assign(fields, messageSummary(push.message), { dedupKey: push.dedupKey, mode: push.mode });
+      Object.assign(fields, messageSummary(push.message), { dedupKey: push.dedupKey });
       if (query.openid) fields.openid = query.openid;
-      // Safe mode: msg_signature covers the body, so there is nothing to replay.
-      const guard = push.mode === 'plain' ? replayGuard(appid, query.timestamp!, query.nonce!, body, toleranceS) : undefined;
+      // An account that accepts safe mode only: msg_signature covers the body, so there is
+      // nothing to replay. Plaintext and compat accounts record every push's (timestamp, nonce),
+      // encrypted ones too, so a URL seen once cannot carry a second message in another mode.
+      const guard = app.config.mode === 'safe' ? undefined : replayGuard(appid, query.timestamp!, query.nonce!, push.xml, toleranceS);
       const stored = await store.store({ appid, message: push.message, dedupKey: push.dedupKey, receivedAt, reqId }, guard);
       ctx.set('Content-Type', TEXT_PLAIN);
       ctx.body = 'success';

@@ -27,7 +27,8 @@ export interface CheckResult {
   answer?: string;
 }
 
-const CREDENTIAL_REASONS = new Set(['signature_mismatch', 'signature_missing', 'appid_mismatch', 'padding_invalid', 'aes_key_invalid', 'unknown_app', 'base64_invalid']);
+// mode_not_accepted: the console's 消息加解密方式 was switched without WECHAT_MESSAGE_MODE (issue 14).
+const CREDENTIAL_REASONS = new Set(['signature_mismatch', 'signature_missing', 'appid_mismatch', 'padding_invalid', 'aes_key_invalid', 'unknown_app', 'base64_invalid', 'mode_not_accepted']);
 
 /** A receiver that acks before the handlers run answers in milliseconds; beyond these, something waits. */
 const FAST_ACK_MS = 1000;
@@ -137,7 +138,7 @@ const rejected: ChecklistItem = {
 
 const credentials: ChecklistItem = {
   id: 'credentials',
-  text: 'Token, EncodingAESKey and AppID in wxgate match the MP console (a mismatch fails every push)',
+  text: 'Token, EncodingAESKey, AppID and the message mode (WECHAT_MESSAGE_MODE) in wxgate match the MP console (a mismatch fails every push)',
   answer: ({ analysis: a }) => {
     const bad = Object.entries(a.reasons).filter(([r]) => CREDENTIAL_REASONS.has(r));
     if (bad.length > 0) return `likely not: ${bad.map(([r, n]) => `${n} × ${r}`).join(', ')}`;

@@ -1,10 +1,10 @@
 // wxgate's own lines about its processes and its Redis, by the message or code they carry: one
 // list, so that a new line (a data-loss detector's code, a persistence warning) is one row here.
 // Today's messages come from src/cli/run-until-signal.ts ("stopping"), src/receiver/create-receiver.ts
-// ("receiver listening", "Redis not reachable at start…"), src/worker/create-workers.ts and
-// src/queue/spool-drainer.ts.
+// ("receiver listening", "Redis not reachable at start…"), src/worker/create-workers.ts,
+// src/queue/spool-drainer.ts and src/redis-health/create-redis-health.ts (its stable codes).
 
-export const PROCESS_KINDS = ['start', 'stop', 'redis_down', 'redis_up', 'redis_data_lost', 'redis_persistence'] as const;
+export const PROCESS_KINDS = ['start', 'stop', 'redis_down', 'redis_up', 'redis_data_lost', 'redis_unsafe', 'redis_restarted'] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
 interface KnownLine {
@@ -27,10 +27,10 @@ export const KNOWN_PROCESS_LINES: readonly KnownLine[] = [
   { kind: 'redis_down', msg: 'worker error', says: 'worker lost Redis' },
   { kind: 'redis_down', msg: 'outbound queue error', says: 'outbound queue lost Redis' },
   { kind: 'redis_up', msg: 'spool drained', says: 'spool drained into Redis' },
-  { kind: 'redis_data_lost', code: 'redis_data_lost', says: 'Redis lost data' },
-  { kind: 'redis_persistence', code: 'redis_persistence_off', says: 'Redis persistence off' },
-  { kind: 'redis_persistence', code: 'redis_persistence_failed', says: 'Redis persistence failing' },
-  { kind: 'redis_persistence', msg: 'Redis persistence…', says: 'Redis persistence warning' },
+  { kind: 'redis_data_lost', code: 'redis_data_lost', says: 'Redis lost its data (queued pushes, unsent replies, dedup records may be gone)' },
+  { kind: 'redis_unsafe', code: 'redis_setting_unsafe', says: 'unsafe Redis setting (persistence or eviction)' },
+  { kind: 'redis_unsafe', code: 'redis_setting_unknown', says: 'Redis settings unreadable' },
+  { kind: 'redis_restarted', msg: 'Redis restarted (or failed over) and kept its data…', says: 'Redis restarted and kept its data' },
 ];
 
 /** The known line a wxgate log line is, if any. */

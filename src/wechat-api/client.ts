@@ -1,15 +1,19 @@
 // Calls to the WeChat API with the shared access_token. A token WeChat no longer accepts
 // (40001/40014/42001) is invalidated in the keeper — only that token, compare-and-swap — and the
 // call is retried once with its replacement; every other failure is a typed error for the caller
-// (the worker) to retry or give up on. HTTP goes over node:http keep-alive agents, not fetch
-// (http-exchange.ts says why).
+// (the worker) to retry or give up on. A call that cannot get a token at all throws
+// TokenUnavailableError (token-unavailable.ts): WeChat never saw it, and the worker waits rather
+// than spends an attempt. HTTP goes over node:http keep-alive agents, not fetch (http-exchange.ts
+// says why).
 // https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
 import { WxgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { classifyErrcode, isTokenPath, toApiError } from './errcodes.js';
 import { errcodeOf, exchangeJson } from './http.js';
 import { createHttpExchange, type HttpExchange } from './http-exchange.js';
+import type { TokenAvailability } from './token-availability.js';
 import type { TokenKeeper } from './token-keeper.js';
+import { toTokenUnavailable } from './token-unavailable.js';
 
 export type WeChatResult = Record<string, unknown> & { errcode?: number; errmsg?: string };
 
@@ -56,6 +60,8 @@ export interface WeChatClientDeps {
   logger: Logger;
   /** The HTTP transport (default: keep-alive agents of this client's own; a process makes one client). */
   http?: HttpExchange;
+  /** Told when a token cannot be had, and when WeChat accepts one again (one line per change). */
+  availability?: Pick<TokenAvailability, 'down' | 'up'>;
 }
 
 export interface WeChatClientOptions {
@@ -63,7 +69,7 @@ export interface WeChatClientOptions {
   timeoutMs?: number;
 }
 
-export function createWeChatClient({ tokenKeeper, logger, http = createHttpExchange() }: WeChatClientDeps, { apiBase, timeoutMs = 5000 }: WeChatClientOptions): WeChatClient {
+export function createWeChatClient({ tokenKeeper, logger, http = createHttpExchange(), availability }: WeChatClientDeps, { apiBase, timeoutMs = 5000 }: WeChatClientOptions): WeChatClient {
   const ownLog = logger.child({ layer: 'send' });
 
   async function once(appid: string, path: string, body: unknown, method: 'GET' | 'POST', query: Record<string, string>, token: string | undefined, attempt: number, callerLog: Logger | undefined) {
@@ -88,15 +94,30 @@ export function createWeChatClient({ tokenKeeper, logger, http = createHttpExcha
     return { json, errcode };
   }
 
+  /** A token from the keeper, or TokenUnavailableError when none can be had. */
+  async function acquire(appid: string, getting: () => Promise<{ token: string }>): Promise<string> {
+    try {
+      return (await getting()).token;
+    } catch (err) {
+      const unavailable = toTokenUnavailable(err, appid);
+      if (!unavailable) throw err;
+      availability?.down(unavailable);
+      throw unavailable;
+    }
+  }
+
   async function call<T extends WeChatResult = WeChatResult>(appid: string, path: string, body?: unknown, { method = body === undefined ? 'GET' : 'POST', query = {}, auth = !isTokenPath(path), log }: CallOptions = {}): Promise<T> {
     if (auth && !tokenKeeper) throw new WxgateError('token_keeper_missing', `${path} needs an access_token but this client has no token keeper`);
-    let token = auth ? (await tokenKeeper!.get(appid)).token : undefined;
+    let token = auth ? await acquire(appid, () => tokenKeeper!.get(appid)) : undefined;
     for (let attempt = 1; ; attempt++) {
       const { json, errcode } = await once(appid, path, body, method, query, token, attempt, log);
+      const stale = classifyErrcode(errcode, { path }) === 'token_stale';
+      if (auth && !stale) availability?.up(appid); // WeChat took the token, whatever it said about the call
       if (errcode === 0) return json as T;
       const err = toApiError(errcode, String(json.errmsg ?? ''), path);
-      if (auth && attempt === 1 && classifyErrcode(errcode, { path }) === 'token_stale') {
-        token = (await tokenKeeper!.invalidate(appid, token!)).token;
+      if (auth && attempt === 1 && stale) {
+        const rejected = token!;
+        token = await acquire(appid, () => tokenKeeper!.invalidate(appid, rejected));
         continue;
       }
       throw err;

@@ -5,14 +5,18 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
 import { createWeChatClient, type WeChatClient } from './client.js';
+import { createTokenAvailability, type TokenAvailability } from './token-availability.js';
 import { createTokenKeeper, type TokenKeeper, type TokenKeeperOptions } from './token-keeper.js';
 
 export interface ApiRuntime {
   readonly redis: Redis;
   readonly keeper: TokenKeeper;
   readonly client: WeChatClient;
+  /** Whether this process can get each account's token (logs, metrics, /readyz). */
+  readonly availability: TokenAvailability;
   /** Starts refresh-ahead (and the first fetch). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -24,15 +28,17 @@ export function keeperOptions(config: Config): TokenKeeperOptions {
   return { apps, apiBase, prefix, refreshAheadS: token.refreshAheadS, dailyQuota: token.dailyQuota, quotaWarnRatio: token.quotaWarnRatio };
 }
 
-export function createApiRuntime({ config, logger }: { config: Config; logger: Logger }): ApiRuntime {
+export function createApiRuntime({ config, logger, metrics }: { config: Config; logger: Logger; metrics?: Metrics }, { keeper: keeperOverrides = {} }: { keeper?: Partial<TokenKeeperOptions> } = {}): ApiRuntime {
   const redis = createRedis(config.redisUrl, 'worker');
   redis.on('error', (err) => logger.debug({ layer: 'token', err: err.message }, 'redis connection error'));
-  const keeper = createTokenKeeper({ redis, logger }, keeperOptions(config));
-  const client = createWeChatClient({ tokenKeeper: keeper, logger }, { apiBase: config.apiBase });
+  const availability = createTokenAvailability({ logger, metrics }, { appids: config.apps.map((a) => a.appid) });
+  const keeper = createTokenKeeper({ redis, logger, availability }, { ...keeperOptions(config), ...keeperOverrides });
+  const client = createWeChatClient({ tokenKeeper: keeper, logger, availability }, { apiBase: config.apiBase });
   return {
     redis,
     keeper,
     client,
+    availability,
     start: () => keeper.start(),
     async close() {
       await keeper.stop();

@@ -10,14 +10,18 @@
 // - refresh-ahead: a timer (start()) and get() itself notice `refreshAt` and refresh under the lock
 //   while everyone keeps using the current token.
 // - fetch failures back off (shared through Redis, so N processes do not each hammer WeChat).
+//   The first failure of a run is an error line, the repeats during the backoff are warnings; the
+//   state change itself (sends wait) is token-availability.ts's line.
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config.js';
-import { RequestError, WxgateError } from '../errors.js';
+import { RequestError } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
 import type { Logger } from '../logger.js';
 import { TransientApiError } from './errcodes.js';
 import type { HttpExchange } from './http-exchange.js';
+import type { TokenAvailability } from './token-availability.js';
 import { backoffDelay, backoffError, describeFetchFailure } from './token-failure.js';
+import { NoAppsecretError, toTokenUnavailable } from './token-unavailable.js';
 import { createTokenFetcher, type FetchedToken, type TokenSource } from './token-fetcher.js';
 import { beijingDay, createTokenStore, type StoredToken } from './token-store.js';
 
@@ -59,6 +63,8 @@ export interface TokenKeeperDeps {
   redis: Redis;
   logger: Logger;
   http?: HttpExchange;
+  /** Told when a fetch here brings a token, and when none can be had at start. */
+  availability?: Pick<TokenAvailability, 'down' | 'up'>;
 }
 
 export interface TokenKeeperOptions {
@@ -84,7 +90,7 @@ type Cached = StoredToken & { cachedUntil: number };
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function createTokenKeeper(
-  { redis, logger, http }: TokenKeeperDeps,
+  { redis, logger, http, availability }: TokenKeeperDeps,
   {
     apps,
     apiBase,
@@ -175,7 +181,8 @@ export function createTokenKeeper(
         .recordFailure(app.appid, { code: f.code, errcode: f.errcode, errmsg: f.errmsg, path: f.path }, (n) => backoffDelay({ baseMs: backoffBaseMs, maxMs: backoffMaxMs }, n, f.quota))
         .catch(() => null);
       const source: TokenSource = app.tokenApi === 'classic' ? 'classic' : force ? 'stable_forced' : 'stable';
-      log[f.level](
+      const repeat = backoff !== null && backoff.failures > 1;
+      log[repeat ? 'warn' : f.level](
         { appid: app.appid, ms: Date.now() - startedAt, source, errcode: f.errcode, code: f.code, errmsg: f.errmsg, failures: backoff?.failures, retryInMs: backoff ? backoff.until - Date.now() : undefined, fetchesToday },
         `access_token fetch failed: ${f.hint}`,
       );
@@ -192,6 +199,7 @@ export function createTokenKeeper(
       got = await attempt(app, true);
     }
     await store.clearFailures(app.appid);
+    availability?.up(app.appid);
     const now = Date.now();
     const expiresAt = got.startedAt + got.expiresInMs;
     const same = cur !== null && cur.token === got.token;
@@ -238,7 +246,7 @@ export function createTokenKeeper(
       }
       if (Date.now() >= deadline) {
         if (!app.appsecret) {
-          throw new WxgateError('token_no_appsecret', `no access_token for ${app.appid} in Redis and no appsecret here to fetch one: set WECHAT_APPSECRET (or "appsecret" in WXGATE_APPS_FILE)`, { status: 503, retryable: true });
+          throw new NoAppsecretError(app.appid);
         }
         throw new TransientApiError({ code: 'token_wait_timeout', errmsg: `waited ${waitTimeoutMs} ms for another process to fetch the access_token of ${app.appid}`, path: '', kind: 'transient' });
       }
@@ -379,6 +387,8 @@ export function createTokenKeeper(
           const t = await get(app.appid);
           log.info({ appid: app.appid, fp: fingerprint(t.token), expiresAt: t.expiresAt }, 'access_token ready');
         } catch (err) {
+          const unavailable = toTokenUnavailable(err, app.appid);
+          if (availability && unavailable) return availability.down(unavailable);
           const f = describeFetchFailure(err, app.appid);
           log.error({ appid: app.appid, errcode: f.errcode, code: f.code }, `access_token unavailable at start: ${f.hint}`);
         }

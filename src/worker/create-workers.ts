@@ -2,7 +2,9 @@
 // their replies. Two queues so that a handler retried after an error or a crash never sends a
 // reply twice: replies are jobs with derived ids, sent (and retried) on their own.
 // BullMQ's stalled-job check hands a job whose worker died (kill -9) to another worker once its
-// lock expires; close() is graceful: running jobs finish, no new ones start.
+// lock expires: within WXGATE_LOCK_DURATION_MS + WXGATE_STALLED_INTERVAL_MS (15 s by default;
+// issue 14 saw 56–82 s with BullMQ's 30 s + 30 s). close() is graceful: running jobs finish, no
+// new ones start.
 // https://docs.bullmq.io/guide/workers/stalled-jobs, https://docs.bullmq.io/guide/workers/graceful-shutdown
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -18,12 +20,19 @@ import { createReplyQuota } from './quota.js';
 import { batchWrites } from '../redis-write-batch.js';
 import { keepFinished } from '../queue/keep-finished.js';
 import { createSendAdmission } from './send-admission.js';
+import { createSendMarker, type SendMarker } from './send-marker.js';
+import { createTokenWait } from './token-wait.js';
+import type { TokenAvailability } from '../wechat-api/token-availability.js';
 
 export interface WorkersDeps {
   config: Config;
   logger: Logger;
   handlers: Handlers;
   client: OutboundClient;
+  /** Counts the sends that wait for a token (default: not counted). */
+  availability?: Pick<TokenAvailability, 'waited'>;
+  /** Where sends WeChat accepted are marked (default: Redis, under config.prefix). */
+  marker?: SendMarker;
 }
 
 export interface WorkersOptions {
@@ -39,6 +48,9 @@ export interface WorkersOptions {
   maxStalledCount?: number;
   /** First retry delay of a failed send, doubled each attempt. */
   outboundBackoffMs?: number;
+  /** A send waiting for an access_token: first wait, doubled per wait up to the longest. */
+  tokenWaitBaseMs?: number;
+  tokenWaitMaxMs?: number;
   /** Run only some of the workers (default both). */
   queues?: readonly ('inbound' | 'outbound')[];
   /** Name recorded on jobs this process takes (default host-pid via BullMQ). */
@@ -56,14 +68,16 @@ export interface Workers {
 }
 
 export function createWorkers(
-  { config, logger, handlers, client }: WorkersDeps,
+  { config, logger, handlers, client, availability, marker: givenMarker }: WorkersDeps,
   {
     concurrency = config.worker.concurrency,
     outboundConcurrency = concurrency,
-    lockDuration = 30_000,
-    stalledInterval = 30_000,
+    lockDuration = config.worker.lockDurationMs,
+    stalledInterval = config.worker.stalledIntervalMs,
     maxStalledCount = 1,
     outboundBackoffMs = 1000,
+    tokenWaitBaseMs = 1000,
+    tokenWaitMaxMs = 60_000,
     queues = ['inbound', 'outbound'],
     name,
   }: WorkersOptions = {},
@@ -74,6 +88,8 @@ export function createWorkers(
   const prefix = config.prefix;
   const quota = createReplyQuota({ redis }, { prefix, ...config.quota });
   const admission = createSendAdmission({ redis }, { prefix, ratePerSecond: config.worker.outboundRatePerSecond });
+  const marker = givenMarker ?? createSendMarker({ redis }, { prefix });
+  const tokenWait = createTokenWait({ availability }, { baseMs: tokenWaitBaseMs, maxMs: tokenWaitMaxMs });
   const outboundQueue = new Queue<OutboundJobData>(OUTBOUND_QUEUE, { connection: redis, prefix });
   outboundQueue.on('error', (err) => log.warn({ err: err.message }, 'outbound queue error'));
   const common = { connection: redis, prefix, autorun: false, lockDuration, stalledInterval, maxStalledCount, name, ...keepFinished() };
@@ -89,10 +105,11 @@ export function createWorkers(
       )
     : undefined;
   const outbound = queues.includes('outbound')
-    ? new Worker<OutboundJobData, OutboundResult>(OUTBOUND_QUEUE, createOutboundProcessor({ client, admission, queue: outboundQueue, logger }), {
-        ...common,
-        concurrency: outboundConcurrency,
-      })
+    ? new Worker<OutboundJobData, OutboundResult>(
+        OUTBOUND_QUEUE,
+        createOutboundProcessor({ client, admission, queue: outboundQueue, marker, tokenWait, logger }, { fallbackWindowMs: config.quota.messageWindowS * 1000 }),
+        { ...common, concurrency: outboundConcurrency },
+      )
     : undefined;
   const workers = [inbound, outbound].filter((w): w is NonNullable<typeof w> => w !== undefined);
   for (const w of workers) {

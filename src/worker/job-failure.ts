@@ -1,20 +1,26 @@
 // How a failed attempt leaves the processor, for both queues: the error is recorded on the job
 // (code, errcode, errmsg: what `wxgate dlq` shows), then either rethrown for BullMQ to retry with
 // backoff, or turned into BullMQ's UnrecoverableError so the job fails at once. Which of the two
-// is decided by isRetryable (src/errors.ts) alone.
-import { UnrecoverableError as BullUnrecoverableError, type Job } from 'bullmq';
+// is decided by isRetryable (src/errors.ts) alone. A third way out, which is not a failure:
+// postponeJob puts the job back as delayed without spending an attempt (the rate limit, the order
+// of replies, a token that cannot be had: token-wait.ts).
+import { DelayedError, UnrecoverableError as BullUnrecoverableError, type Job } from 'bullmq';
 import { isRetryable, WxgateError } from '../errors.js';
-import { WeChatApiError } from '../wechat-api/errcodes.js';
 import type { JobError } from './outbound-job.js';
+
+/** WeChat's errcode and errmsg, on the errors that carry one (WeChatApiError, TokenUnavailableError…). */
+function wechatAnswer(err: unknown): { errcode?: number; errmsg?: string } {
+  if (!(err instanceof WxgateError)) return {};
+  const { errcode, errmsg } = err as { errcode?: unknown; errmsg?: unknown };
+  return { ...(typeof errcode === 'number' ? { errcode } : {}), ...(typeof errmsg === 'string' && errmsg ? { errmsg } : {}) };
+}
 
 export function describeError(err: unknown, attempt: number): JobError {
   const e = err instanceof Error ? err : new Error(String(err));
-  const api = err instanceof WeChatApiError ? err : undefined;
   return {
     code: err instanceof WxgateError ? err.code : e.name,
     message: e.message,
-    ...(api?.errcode !== undefined ? { errcode: api.errcode } : {}),
-    ...(api?.errmsg ? { errmsg: api.errmsg } : {}),
+    ...wechatAnswer(err),
     retryable: isRetryable(err),
     attempt,
     at: Date.now(),
@@ -32,4 +38,10 @@ export async function failJob(job: Job, err: unknown): Promise<never> {
   await job.updateData({ ...job.data, lastError: info }).catch(() => undefined);
   if (!info.retryable) throw new BullUnrecoverableError(`${info.code}: ${info.message}`);
   throw err instanceof Error ? err : new Error(info.message);
+}
+
+/** Back to delayed until `ms` from now; not an attempt (BullMQ's moveToDelayed skips the count). */
+export async function postponeJob(job: Job, token: string | undefined, ms: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + ms, token);
+  throw new DelayedError();
 }

@@ -41,15 +41,24 @@ export interface ReplyQuotaOptions {
   eventWindowS: number;
 }
 
-// Kept past expiry so that a late reply is told "window closed", not "no window".
+// Kept past expiry so that a late reply is told "window closed": a missing record means
+// "unknown" (take() below), and the reply would go to WeChat to be refused there.
 const KEEP_AFTER_MS = 3600_000;
 
 const FIELDS = `'kind', 'allowed', 'used', 'expiresAt'`;
 
 // Ends with the hash's window fields, so the caller learns the window without a second call.
+// An interaction whose window has already passed (a job handled late) is recorded as closed when
+// nothing else is, for the same reason.
 const OPEN = `${LUA_NOW_MS}
 local function open(key, kind, allowed, start, exp, origin)
-  if exp <= now then return end
+  if exp <= now then
+    if redis.call('EXISTS', key) == 0 then
+      redis.call('HSET', key, 'kind', kind, 'allowed', allowed, 'used', 0, 'start', start, 'expiresAt', exp, 'origin', origin)
+      redis.call('PEXPIRE', key, ${KEEP_AFTER_MS})
+    end
+    return
+  end
   local cur = redis.call('HMGET', key, 'allowed', 'used', 'start', 'expiresAt', 'origin')
   if cur[5] == origin then return end
   if cur[4] and tonumber(cur[4]) > now then
@@ -66,13 +75,16 @@ return redis.call('HMGET', KEYS[1], ${FIELDS})`;
 
 /**
  * Lua function take(key, jobId, count, now) → {status, kind, allowed, used, expiresAt}: counts one
- * reply (once per jobId; count '0' only checks the window, for typing). Status 1 ok, -1 no
- * window, -2 closed, -3 used up. Run by send-admission.ts in the same script as the rate limit.
+ * reply (once per jobId; count '0' only checks the window, for typing). Status 1 ok, 0 no record,
+ * -2 closed, -3 used up. Run by send-admission.ts in the same script as the rate limit.
+ * No record is "unknown", not "closed": Redis may have lost it (a restart without persistence, a
+ * flush, an eviction: issue 14), and refusing then failed every reply of the handlers running at
+ * that moment. The reply is sent and WeChat's errcode (45015, 45047) decides.
  */
 export const TAKE_LUA_FUNCTION = `
 local function take(key, jobId, count, now)
   local h = redis.call('HMGET', key, ${FIELDS})
-  if not h[1] then return {-1, '', 0, 0, 0} end
+  if not h[1] then return {0, '', 0, 0, 0} end
   local allowed, used, exp = tonumber(h[2]), tonumber(h[3]), tonumber(h[4])
   if redis.call('HEXISTS', key, 'j:' .. jobId) == 1 then return {1, h[1], allowed, used, exp} end
   if exp <= now then return {-2, h[1], allowed, used, exp} end
@@ -86,10 +98,10 @@ end`;
 
 export type TakeReply = [status: number, kind: string, allowed: number, used: number, expiresAt: number];
 
-/** The window take() counted against, or the ReplyQuotaError it was refused with. */
-export function windowOrRefusal([status, kind, allowed, used, expiresAt]: TakeReply, openid: string): QuotaWindow | ReplyQuotaError {
+/** The window take() counted against (null: no record, the window is unknown), or the ReplyQuotaError it was refused with. */
+export function windowOrRefusal([status, kind, allowed, used, expiresAt]: TakeReply, openid: string): QuotaWindow | null | ReplyQuotaError {
   if (status === 1) return { kind: kind as WindowKind, allowed, remaining: Math.max(0, allowed - used), expiresAt };
-  if (status === -1) return new ReplyQuotaError('quota_no_window', `no customer-service window is open for ${openid}: the user has not interacted (message, menu click, follow, scan) recently`);
+  if (status === 0) return null;
   if (status === -2) return new ReplyQuotaError('quota_window_closed', `the ${kind} window of ${openid} closed at ${new Date(expiresAt).toISOString()} (WeChat would answer 45015)`);
   return new ReplyQuotaError('quota_exhausted', `all ${allowed} replies of the ${kind} window of ${openid} are used (WeChat would answer 45047)`);
 }

@@ -1,7 +1,8 @@
 // What a send needs before its API call, in one round trip: the user's reply quota (quota.ts:
-// counted once per job id, refused when used up or closed) and, only when that grants it, a
-// token from the appid's bucket (rate-limiter.ts), in that order, in one script: each Redis
-// round trip costs the worker more CPU than the Lua inside it costs Redis.
+// counted once per job id, refused when used up or closed, unknown when there is no record) and,
+// only when that does not refuse it, a token from the appid's bucket (rate-limiter.ts), in that
+// order, in one script: each Redis round trip costs the worker more CPU than the Lua inside it
+// costs Redis.
 // Both keys live under config.prefix: on Redis Cluster the prefix's hash tag ({wxgate}) keeps
 // them in one slot, as BullMQ's own keys must be.
 import type { Redis } from 'ioredis';
@@ -11,7 +12,8 @@ import { ACQUIRE_LUA_FUNCTION, rateKey, type RateLimiterOptions } from './rate-l
 import { ReplyQuotaError } from './worker-errors.js';
 
 export interface Admission {
-  readonly window: QuotaWindow;
+  /** null: no quota record (never opened, or lost with Redis's data): the send goes, WeChat's errcode decides. */
+  readonly window: QuotaWindow | null;
   /** 0: send now (a token was taken); else the milliseconds to wait before trying again. */
   readonly waitMs: number;
 }
@@ -23,7 +25,7 @@ export interface SendAdmission {
 
 const ADMIT = `${LUA_NOW_MS}${TAKE_LUA_FUNCTION}${ACQUIRE_LUA_FUNCTION}
 local r = take(KEYS[1], ARGV[1], ARGV[2], now)
-if r[1] == 1 then r[6] = acquire(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), now) end
+if r[1] >= 0 then r[6] = acquire(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), now) end
 return r`;
 
 export function createSendAdmission({ redis }: { redis: Redis }, { prefix, ratePerSecond, burst = ratePerSecond }: RateLimiterOptions): SendAdmission {

@@ -1,7 +1,8 @@
 // The worker's own failures, as classes so that isRetryable (src/errors.ts) decides from them.
 import { WxgateError } from '../errors.js';
+import type { TokenUnavailableError } from '../wechat-api/token-unavailable.js';
 
-export type QuotaCode = 'quota_no_window' | 'quota_window_closed' | 'quota_exhausted';
+export type QuotaCode = 'quota_window_closed' | 'quota_exhausted';
 
 /**
  * The reply would break WeChat's customer-service limits (a window opened by the user's last
@@ -22,3 +23,22 @@ export class HandlerTimeoutError extends WxgateError {
   }
 }
 
+
+/**
+ * The reply waited for an access_token (TokenUnavailableError) until the user's customer-service
+ * window closed: WeChat would now refuse it (45015), so it fails, keeping the token failure's
+ * errcode for `wxgate dlq`.
+ */
+export class TokenWaitExpiredError extends WxgateError {
+  readonly errcode: number | undefined;
+  readonly errmsg: string;
+  constructor(unavailable: TokenUnavailableError, deadline: number) {
+    super('token_unavailable_window_closed', `the reply window closed at ${new Date(deadline).toISOString()} while the access_token of ${unavailable.appid} was unavailable (${unavailable.reason}): ${unavailable.hint}`, {
+      status: 503,
+      retryable: false,
+      cause: unavailable,
+    });
+    this.errcode = unavailable.errcode;
+    this.errmsg = unavailable.errmsg;
+  }
+}

@@ -9,10 +9,10 @@ function errcodeOf(err: unknown): string {
   return typeof code === 'number' ? String(code) : 'none';
 }
 
-function attach(worker: Worker, metrics: Metrics, onDone: (job: Job, err?: Error) => void): void {
-  worker.on('completed', (job) => {
+function attach(worker: Worker, metrics: Metrics, onDone: (job: Job, err?: Error, result?: unknown) => void): void {
+  worker.on('completed', (job, result) => {
     metrics.jobs.inc({ queue: worker.name, outcome: 'done' });
-    onDone(job);
+    onDone(job, undefined, result);
   });
   worker.on('failed', (job, err) => {
     if (!job) return;
@@ -31,8 +31,10 @@ export function attachWorkerMetrics(workers: Workers, metrics: Metrics): void {
     });
   }
   if (workers.outbound) {
-    attach(workers.outbound, metrics, (job, err) => {
+    attach(workers.outbound, metrics, (job, err, result) => {
       const appid = (job.data as { appid?: string }).appid ?? '';
+      // A run after a crash that found its send marker made no API call.
+      if ((result as { alreadySentAt?: number } | undefined)?.alreadySentAt !== undefined) return metrics.sendsAlreadySent.inc({ appid });
       metrics.sends.inc({ appid, path: 'custom', errcode: err ? errcodeOf(err) : '0' });
     });
   }

@@ -1,38 +1,66 @@
 // Everything `wxgate worker` (and the worker half of `wxgate all`) runs: the account's handlers,
-// the access-token keeper (refresh-ahead included), the API client and the two workers.
+// the access-token keeper (refresh-ahead included), the API client, the two workers and the
+// process's watch on Redis (src/redis-health), unless it is handed one.
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { createMetrics, type Metrics } from '../metrics.js';
+import { createRedisHealth, type RedisHealth } from '../redis-health/create-redis-health.js';
 import { loadHandlers } from '../handlers/load-handlers.js';
 import type { WeChatClient } from '../wechat-api/client.js';
 import { createApiRuntime } from '../wechat-api/create-api-runtime.js';
-import type { TokenKeeper } from '../wechat-api/token-keeper.js';
-import { createWorkers, type Workers, type WorkersOptions } from './create-workers.js';
+import type { TokenAvailability } from '../wechat-api/token-availability.js';
+import type { TokenKeeper, TokenKeeperOptions } from '../wechat-api/token-keeper.js';
+import { createWorkers, type Workers, type WorkersDeps, type WorkersOptions } from './create-workers.js';
 
 export interface WorkerRuntime {
   readonly workers: Workers;
   readonly tokenKeeper: TokenKeeper;
   readonly client: WeChatClient;
+  /** Whether this process can get each account's token (for /readyz). */
+  readonly availability: TokenAvailability;
+  readonly redisHealth: RedisHealth;
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function createWorkerRuntime({ config, logger }: { config: Config; logger: Logger }, options: WorkersOptions = {}): Promise<WorkerRuntime> {
+export interface WorkerRuntimeDeps extends Pick<WorkersDeps, 'marker'> {
+  config: Config;
+  logger: Logger;
+  /** Where the Redis watch counts, and the token gauge and waits counter (the workers' own figures are attached by the caller). */
+  metrics?: Metrics;
+  /** The process's Redis watch, when it runs one already; else the runtime runs (and closes) its own. */
+  redisHealth?: RedisHealth;
+}
+
+export interface WorkerRuntimeOptions extends WorkersOptions {
+  /** The token keeper's timings (backoff…), beyond what the configuration sets. */
+  keeper?: Partial<TokenKeeperOptions>;
+}
+
+export async function createWorkerRuntime(
+  { config, logger, metrics = createMetrics({ processMetrics: false }), redisHealth: shared, marker }: WorkerRuntimeDeps,
+  { keeper, ...options }: WorkerRuntimeOptions = {},
+): Promise<WorkerRuntime> {
   const handlers = await loadHandlers(config.handlers);
-  const api = createApiRuntime({ config, logger });
-  const { keeper: tokenKeeper, client } = api;
-  const workers = createWorkers({ config, logger, handlers, client }, options);
+  const redisHealth = shared ?? createRedisHealth({ config, logger, metrics });
+  const api = createApiRuntime({ config, logger, metrics }, { keeper });
+  const { keeper: tokenKeeper, client, availability } = api;
+  const workers = createWorkers({ config, logger, handlers, client, availability, marker }, options);
   logger.info({ layer: 'worker', handlers: config.handlers ?? 'built-in demo' }, 'handlers loaded');
   return {
     workers,
     tokenKeeper,
     client,
+    availability,
+    redisHealth,
     async start() {
-      await api.start();
+      await Promise.all([redisHealth.start(), api.start()]);
       await workers.start();
     },
     async close() {
       await workers.close();
       await api.close();
+      if (!shared) await redisHealth.close();
     },
   };
 }

@@ -77,6 +77,18 @@ describe('wxgate probe', () => {
     expect(s.seen[0]!.query.encrypt_type).toBe('aes');
   });
 
+  it.each([
+    ['plain', undefined],
+    ['compat', 'aes'],
+    ['safe', 'aes'],
+  ])('an account in mode %s with a key: the probe pushes as it accepts (encrypt_type %s)', async (mode, encryptType) => {
+    const s = await server(reply('success'));
+    const env = { ...ENV, PORT: String(s.port), WECHAT_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG', WECHAT_MESSAGE_MODE: mode };
+    expect((await capture(() => probe([], env))).code).toBe(0);
+    expect(s.seen[0]!.query.encrypt_type).toBe(encryptType);
+    expect(s.seen[0]!.query.msg_signature === undefined).toBe(encryptType === undefined);
+  });
+
   it('bad usage exits 2: no account, an unknown flag, a bad mode, aes without a key, a bad URL', async () => {
     for (const [argv, words] of [
       [[], /no account/],

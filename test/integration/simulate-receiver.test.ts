@@ -1,5 +1,6 @@
 // The simulator against the real receiver (real Redis, own prefix): in every mode and for every
-// kind, each push is acknowledged on its first delivery under its own dedup key.
+// kind, each push is acknowledged on its first delivery under its own dedup key. The receiver's
+// account is in mode compat (WECHAT_MESSAGE_MODE), which accepts all three.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as probeCommand } from '../../src/cli/probe.js';
 import { SIM_KINDS } from '../../src/dev/simulator/message-kinds.js';
@@ -10,7 +11,7 @@ import { startTestReceiver, TEST_APP, type TestReceiver } from '../helpers/recei
 
 let t: TestReceiver;
 beforeAll(async () => {
-  t = await startTestReceiver();
+  t = await startTestReceiver({ WECHAT_MESSAGE_MODE: 'compat' });
 });
 afterAll(async () => {
   await t?.close();
@@ -48,6 +49,21 @@ describe('simulate → the real receiver', () => {
     expect(summary).toMatchObject({ deliveries: 3, acknowledged: { never: 1 } });
     expect(summary.alerts.find((a) => a.id === 'response_failure')).toMatchObject({ count: 3, messages: 1 });
     expect(summary.alerts.find((a) => a.id === 'response_failure')!.first!.sample).toContain('[response_content=');
+  });
+
+  it('wxgate probe with the receiver\'s own configuration pushes in the mode the account accepts', async () => {
+    // A key, no mode: safe, which refuses plaintext. Then the same key with mode plain, which refuses encrypted pushes.
+    for (const mode of ['', 'plain']) {
+      const env = { WECHAT_APPID: TEST_APP.appid, WECHAT_TOKEN: TEST_APP.token, WECHAT_ENCODING_AES_KEY: TEST_APP.encodingAESKey, WECHAT_MESSAGE_MODE: mode };
+      const r = await startTestReceiver(env);
+      vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      try {
+        expect(await probeCommand(['--url', `${r.url}/wechat`], env), mode).toBe(0);
+      } finally {
+        vi.restoreAllMocks();
+        await r.close();
+      }
+    }
   });
 
   it('wxgate probe exits 0 against it, and its push is logged under the probe openid', async () => {

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { buildPush, textMessage } from '../../src/dev/pushes.js';
+import { buildXml } from '../../src/wechat/xml.js';
 import { startTestReceiver, TEST_APP, type TestReceiver } from '../helpers/receiver.js';
 import { ownRedis, type OwnRedis } from '../helpers/redis-server.js';
 import { cuttingProxy } from '../helpers/cutting-proxy.js';
@@ -35,7 +36,7 @@ describe('Redis unreachable → the local spool → drained when Redis is back',
   it('acks from the spool, reports it in /readyz, then lands the job exactly once', async () => {
     await redis.stop();
     const msgId = `9${Date.now()}`;
-    const push = buildPush(TEST_APP, textMessage({ openid: 'oSpool', content: 'while down', msgId }));
+    const push = buildPush(TEST_APP, textMessage({ openid: 'oSpool', content: 'while down', msgId }), { mode: 'aes' });
     // Delivered twice while Redis is down (a WeChat retry): two spool lines, one job later.
     expect(await post(push)).toEqual({ status: 200, text: 'success' });
     expect(await post(push)).toEqual({ status: 200, text: 'success' });
@@ -43,7 +44,7 @@ describe('Redis unreachable → the local spool → drained when Redis is back',
     expect((await readdir(t.config.spoolDir)).length).toBeGreaterThan(0);
     const ready = await fetch(`${t.url}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ redis: 'down', spool: { depth: 2 } });
+    expect(await ready.json()).toMatchObject({ redis: 'down', spool: { depth: 2 } });
 
     await redis.start();
     const job = await until(() => t.receiver.queue.getJob(`m_${TEST_APP.appid}_${msgId}`).catch(() => undefined), 'the drained job');
@@ -59,7 +60,7 @@ describe('Redis unreachable → the local spool → drained when Redis is back',
     const admin = new Redis(redis.url);
     const sleeping = admin.call('DEBUG', 'SLEEP', '1.5').catch(() => undefined);
     await new Promise((r) => setTimeout(r, 50));
-    const res = await post(buildPush(TEST_APP, textMessage({ openid: 'oSlow', content: 'slow', msgId })));
+    const res = await post(buildPush(TEST_APP, textMessage({ openid: 'oSlow', content: 'slow', msgId }), { mode: 'aes' }));
     expect(res).toEqual({ status: 200, text: 'success' });
     expect(t.logs.find((l) => l.msgId === msgId)).toMatchObject({ outcome: 'spooled' });
     await sleeping;
@@ -67,6 +68,36 @@ describe('Redis unreachable → the local spool → drained when Redis is back',
     await until(() => t.receiver.queue.getJob(`m_${TEST_APP.appid}_${msgId}`).catch(() => undefined), 'the job');
     await until(async () => ((await readdir(t.config.spoolDir)).length === 0 ? true : undefined), 'an empty spool');
     expect(await total()).toBe(before + 1);
+  });
+});
+
+describe('a compat account while Redis is unreachable (issue 14)', () => {
+  it('the spool keeps an encrypted push\'s nonce record: its URL stripped to plaintext with another body is dropped at drain', async () => {
+    const c = await startTestReceiver({ REDIS_URL: redis.url, WXGATE_ENQUEUE_TIMEOUT_MS: '300', WECHAT_MESSAGE_MODE: 'compat' });
+    try {
+      await redis.stop();
+      const msgId = `5${Date.now()}`;
+      const genuine = buildPush(TEST_APP, textMessage({ openid: 'oSpoolC', content: 'genuine', msgId }), { mode: 'aes' });
+      const [base, search] = genuine.path.split('?') as [string, string];
+      const query = new URLSearchParams(search);
+      query.delete('encrypt_type');
+      query.delete('msg_signature');
+      const forged = { path: `${base}?${query}`, body: buildXml(textMessage({ openid: 'oForger', content: 'forged', msgId: `4${Date.now()}` })) };
+      const send = (p: { path: string; body: string }) => fetch(c.url + p.path, { method: 'POST', body: p.body }).then((r) => r.status);
+      expect(await send(genuine)).toBe(200); // spooled
+      expect(await send(genuine)).toBe(200); // WeChat's retry, spooled too
+      expect(await send(forged)).toBe(200); // acknowledged while the check cannot run: dropped when drained
+      expect(c.logs.lines.filter((l) => l.outcome === 'spooled')).toHaveLength(3);
+      await redis.start();
+      const job = await until(() => c.receiver.queue.getJob(`m_${TEST_APP.appid}_${msgId}`).catch(() => undefined), 'the genuine job');
+      expect(job.data.message.Content).toBe('genuine');
+      await until(async () => ((await readdir(c.config.spoolDir)).length === 0 ? true : undefined), 'an empty spool');
+      expect(c.logs.find((l) => l.layer === 'spool' && l.reason === 'nonce_replayed')).toMatchObject({ level: 40, appid: TEST_APP.appid });
+      const counts = await c.receiver.queue.getJobCounts('waiting', 'completed', 'active', 'delayed', 'failed');
+      expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(1);
+    } finally {
+      await c.close();
+    }
   });
 });
 
@@ -78,7 +109,7 @@ describe('Redis lost in the instant after the producer connected', () => {
     const r = await startTestReceiver({ REDIS_URL: proxy.url, WXGATE_ENQUEUE_TIMEOUT_MS: '300' });
     try {
       const send = async (msgId: string) => {
-        const push = buildPush(TEST_APP, textMessage({ openid: 'oCut', content: msgId, msgId }));
+        const push = buildPush(TEST_APP, textMessage({ openid: 'oCut', content: msgId, msgId }), { mode: 'aes' });
         return (await fetch(r.url + push.path, { method: 'POST', body: push.body })).status;
       };
       const first = `7${Date.now()}`;

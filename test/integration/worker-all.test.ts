@@ -51,12 +51,21 @@ describe('wxgate all', () => {
       expect(metrics).toMatch(/wxgate_spool_depth 0/);
       expect(metrics).toMatch(/wxgate_process_resident_memory_bytes/);
 
+      // /readyz says whether the workers can get the account's token (issue 14).
+      const ready = await (await fetch(`${listening.url as string}/readyz`)).json();
+      expect(ready).toMatchObject({ redis: 'up', tokens: { [TEST_APP.appid]: { state: 'available' } } });
+
       // The internal API is on, behind the bearer token.
       const tokenUrl = `${listening.url as string}/internal/v1/apps/${TEST_APP.appid}/access-token`;
       expect((await fetch(tokenUrl)).status).toBe(401);
       const token = await fetch(tokenUrl, { headers: { authorization: `Bearer ${TEST_SECRETS.internalToken}` } });
       expect(token.status).toBe(200);
       expect(await token.json()).toMatchObject({ access_token: expect.any(String), expires_at: expect.any(Number) });
+
+      // One Redis watch for the process, shared by both halves (src/cli/all.ts).
+      const redisChecked = () => lines.filter((l) => l.layer === 'redis' && String(l.msg).startsWith('Redis checked'));
+      await waitFor(() => redisChecked().length > 0, 'the Redis check');
+      expect(redisChecked()).toHaveLength(1);
 
       proc.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -32,8 +32,11 @@ const childLine = (c: Child, pred: (l: Record<string, unknown>) => boolean, what
 
 let h: Harness;
 let child: Child | undefined;
+// Short locks (the configuration's variables, in the child and here) so that a dead worker's
+// job is free again soon.
+const SHORT_LOCKS = { WXGATE_LOCK_DURATION_MS: '2000', WXGATE_STALLED_INTERVAL_MS: '500' };
 beforeEach(async () => {
-  h = await startHarness({ workers: false });
+  h = await startHarness({ workers: false, env: SHORT_LOCKS });
 });
 afterEach(async () => {
   if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
@@ -46,8 +49,7 @@ afterEach(async () => {
 
 describe('a worker killed mid-handler (kill -9)', () => {
   it('loses nothing: the job is picked up by another worker and answered once', { timeout: 60_000 }, async () => {
-    // Short locks so that the dead worker's job is free again soon.
-    child = startChild(['--import', 'tsx', 'test/fixtures/worker/run-worker.ts'], { ...h.childEnv, WXT_LOCK_MS: '1500', WXT_STALLED_MS: '500' });
+    child = startChild(['--import', 'tsx', 'test/fixtures/worker/run-worker.ts'], h.childEnv);
     await childLine(child, (l) => l.msg === 'test worker ready', 'the child worker');
     const openid = newOpenid();
     const msg = text(openid, 'slow:2000');
@@ -60,7 +62,7 @@ describe('a worker killed mid-handler (kill -9)', () => {
     expect(await h.inbound.getJobState(id)).toBe('active'); // still locked by the dead worker
     expect(h.sentTo(openid)).toHaveLength(0);
 
-    await h.startWorkers({ lockDuration: 1500, stalledInterval: 500 });
+    await h.startWorkers();
     const job = await settled(h.inbound, id, 'the recovered job');
     expect(await job.getState()).toBe('completed');
     await settled(h.outbound, `${id}_r0`, 'the reply');
@@ -69,6 +71,86 @@ describe('a worker killed mid-handler (kill -9)', () => {
     // The second run was here, in another worker.
     expect(h.t.logs.lines.find((l) => l.msg === 'slow handler started' && l.dedupKey === id)).toBeDefined();
     expect(h.t.logs.lines.filter((l) => l.layer === 'worker' && l.dedupKey === id && l.outcome === 'handled')).toHaveLength(1);
+  });
+});
+
+describe('a worker killed between WeChat\'s answer and the job\'s completion (kill -9)', () => {
+  it('the send marker stops the second send: one copy at WeChat, and another worker completes the job', { timeout: 60_000 }, async () => {
+    // The child holds each reply job for a minute after its marker is written: the window in
+    // which a kill used to make the next worker send the reply again.
+    child = startChild(['--import', 'tsx', 'test/fixtures/worker/run-worker.ts'], { ...h.childEnv, WXT_HOLD_AFTER_MARK_MS: '60000' });
+    await childLine(child, (l) => l.msg === 'test worker ready', 'the child worker');
+    const openid = newOpenid();
+    const msg = text(openid, 'only once');
+    const replyId = `${inboundId(msg.MsgId as string)}_r0`;
+    expect((await h.push(msg)).text).toBe('success');
+    await childLine(child, (l) => l.msg === 'send marker written' && l.jobId === replyId, 'WeChat to accept the reply in the child');
+    expect(h.sentTo(openid)).toHaveLength(1);
+
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    expect(await h.outbound.getJobState(replyId)).toBe('active'); // still locked by the dead worker
+
+    await h.startWorkers();
+    const job = await settled(h.outbound, replyId, 'the recovered reply');
+    expect(h.mock.state.sent({ touser: openid })).toHaveLength(1); // what GET /__mock/sent lists: no duplicate
+    expect(await job.getState()).toBe('completed');
+    expect(job.returnvalue).toMatchObject({ errcode: 0, alreadySentAt: expect.any(Number) });
+    // Picked up here, by the stalled-job check, and not sent again.
+    expect(h.t.logs.lines.find((l) => l.msg === 'stalled job recovered: it will run again' && l.jobId === replyId)).toBeDefined();
+    expect(h.t.logs.lines.find((l) => l.layer === 'send' && l.jobId === replyId)).toMatchObject({ outcome: 'already_sent', openid });
+  });
+});
+
+describe('wxgate worker killed (kill -9) while its send waits for WeChat', () => {
+  it('the reply job is picked up by another worker (WXGATE_LOCK_DURATION_MS / WXGATE_STALLED_INTERVAL_MS) and sent once', { timeout: 60_000 }, async () => {
+    child = startChild(['bin/wxgate.js', 'worker'], h.childEnv);
+    await childLine(child, (l) => l.msg === 'workers running', 'wxgate worker to start');
+    expect(child.lines.find((l) => l.msg === 'workers running')).toMatchObject({ lockDuration: 2000, stalledInterval: 500 });
+    const openid = newOpenid();
+    h.mock.state.faults.add({ path: 'send', openid, latencyMs: 3000, count: 1 }); // WeChat slow to answer this one
+    const msg = text(openid, 'in flight');
+    const replyId = `${inboundId(msg.MsgId as string)}_r0`;
+    expect((await h.push(msg)).text).toBe('success');
+    await waitFor(() => h.mock.state.stats().faults.applied >= 1, 'the send to reach WeChat');
+
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    expect(await h.outbound.getJobState(replyId)).toBe('active');
+
+    await h.startWorkers();
+    const job = await settled(h.outbound, replyId, 'the reply, run again by this worker');
+    expect(await job.getState()).toBe('completed');
+    expect(h.sentTo(openid).map((s) => s.content)).toEqual(['echo: in flight']);
+    expect(h.t.logs.lines.find((l) => l.msg === 'stalled job recovered: it will run again' && l.jobId === replyId)).toBeDefined();
+    expect(h.t.logs.lines.find((l) => l.layer === 'send' && l.jobId === replyId && l.outcome === 'sent')).toBeDefined();
+  });
+});
+
+describe('a handler run again after kill -9, when its first reply already went out', () => {
+  it.each([
+    ['kept (completed, within its day)', false],
+    ['already removed', true],
+  ])('the reply job %s: the re-run queues it again but WeChat gets it once', { timeout: 60_000 }, async (_name, removeFirst) => {
+    child = startChild(['--import', 'tsx', 'test/fixtures/worker/run-worker.ts'], h.childEnv);
+    await childLine(child, (l) => l.msg === 'test worker ready', 'the child worker');
+    const openid = newOpenid();
+    const msg = text(openid, 'progress:3000'); // ctx.reply('working on it') at once, 'finished' 3 s later
+    const id = inboundId(msg.MsgId as string);
+    expect((await h.push(msg)).text).toBe('success');
+    const first = await settled(h.outbound, `${id}_r0`, 'the first reply, sent by the child');
+    expect(await first.getState()).toBe('completed');
+
+    child.proc.kill('SIGKILL'); // while the handler still works on its answer
+    await child.exited;
+    expect(await h.inbound.getJobState(id)).toBe('active');
+    if (removeFirst) await h.outbound.remove(`${id}_r0`); // as keep-finished does after a day
+
+    await h.startWorkers();
+    expect(await (await settled(h.inbound, id, 'the handler run again')).getState()).toBe('completed');
+    await settled(h.outbound, `${id}_r1`, 'the second reply');
+    await settled(h.outbound, `${id}_r0`, 'the first reply again');
+    expect(h.sentTo(openid).map((s) => s.content)).toEqual(['working on it', 'finished']);
   });
 });
 

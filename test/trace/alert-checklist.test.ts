@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { explainAlert } from '../../src/trace/alert.js';
-import { alertText, logSources } from './fixtures.js';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileSource } from '../../src/trace/read-lines.js';
+import { alertText, logPaths, logSources } from './fixtures.js';
 
 async function items(alertName: string, logs: string) {
   const r = await explainAlert(alertText(alertName), logSources(logs));
@@ -29,6 +34,22 @@ describe('checklist', () => {
     expect(c.credentials!.answer).toMatch(/likely not: 3 × signature_mismatch/);
     expect(c.answer!.answer).toMatch(/signature mismatch/);
     expect(c.clock!.answer).toMatch(/^yes/);
+  });
+
+  it('response failure from pushes in a mode the account does not accept: the console\'s mode is suspected', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxgate-alert-mode-'));
+    try {
+      const [access, wxgate] = logPaths('response-failure-signature').map((p) => readFileSync(p, 'utf8').replaceAll('signature_mismatch', 'mode_not_accepted').replaceAll('401', '403'));
+      await writeFile(join(dir, 'access.log'), access!);
+      await writeFile(join(dir, 'wxgate.log'), wxgate!);
+      const alert = alertText('response-failure-signature').replace('signature mismatch', 'plaintext push refused');
+      const r = await explainAlert(alert, ['access.log', 'wxgate.log'].map((f) => fileSource(join(dir, f))));
+      const c = Object.fromEntries(r.checklist.map((i) => [i.id, i]));
+      expect(c.credentials).toMatchObject({ answered: true, answer: 'likely not: 3 × mode_not_accepted' });
+      expect(c.credentials!.text).toContain('WECHAT_MESSAGE_MODE');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('response failure: the nginx error page is recognised', async () => {

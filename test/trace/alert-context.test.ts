@@ -25,13 +25,13 @@ describe('wxgate\'s own process lines around an alert', () => {
     const c = contextOf([
       line({ time: T0 + 1000, pid: 3, layer: 'receive', redis: 'connecting', msg: 'Redis not reachable at start: pushes go to the spool until it is' }),
       line({ time: T0 + 2000, pid: 3, layer: 'spool', file: 'f', jobs: 4, ms: 9, msg: 'spool drained' }),
-      line({ time: T0 + 3000, pid: 3, layer: 'worker', code: 'redis_data_lost', msg: 'queue keys vanished' }),
+      line({ time: T0 + 3000, pid: 3, layer: 'redis', code: 'redis_data_lost', reason: 'restart', msg: 'Redis lost its data: acknowledged pushes not yet handled, replies not yet sent, dedup records, reply quotas and the access_token may be gone' }),
       line({ time: T0 + 4000, pid: 3, msg: 'stopping', signal: 'SIGTERM' }),
     ]);
     expect(c.redis.map((e) => e.kind)).toEqual(['redis_down', 'redis_up', 'redis_data_lost']);
     expect(c.process.map((e) => e.kind)).toEqual(['redis_down', 'redis_up', 'redis_data_lost', 'stop']);
     const said = contextSentences(c, { from: T0, to: T0 + 60_000 }).join('\n');
-    expect(said).toMatch(/Redis lost data at 20:12:03 \(pid 3\)/);
+    expect(said).toMatch(/Redis lost its data \(queued pushes, unsent replies, dedup records may be gone\) at 20:12:03 \(pid 3\)/);
     expect(said).toMatch(/wxgate stopped at 20:12:04/);
   });
 });

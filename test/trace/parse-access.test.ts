@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseAccessJson, parseAccessText, parseRequest, splitList } from '../../src/trace/parse-access.js';
 import { parseLine } from '../../src/trace/parse-line.js';
 
-// As nginx writes it with nginx/nginx.conf's `wxgate` log_format, after a retry on a second receiver.
+// As nginx writes it with nginx/nginx.conf's `wxgate` log_format (signatures masked), after a retry on a second receiver.
 const JSON_LINE = {
   layer: 'access', reqId: 'cebfb49d3df096eaa7329e36639bc4dd', msec: 1795306695.988, time_local: '22/Nov/2026:00:18:15 +0000',
-  remote_addr: '101.226.103.61', server_addr: '203.0.113.5', request: 'POST /wechat/wxA?signature=abc&timestamp=1700000000&nonce=1&openid=oTEST HTTP/1.1',
+  remote_addr: '101.226.103.61', server_addr: '203.0.113.5', request: 'POST /wechat/wxA?signature=***&timestamp=1700000000&nonce=1&openid=oTEST&encrypt_type=aes&msg_signature=*** HTTP/1.1',
   status: 200, body_bytes_sent: 7, request_length: 216, request_time: 0.011, upstream_addr: '127.0.0.1:13001, 127.0.0.1:13002',
   upstream_status: '502, 200', upstream_connect_time: '-, 0.000', upstream_header_time: '-, 0.009', upstream_response_time: '0.001, 0.009',
 };
@@ -41,7 +41,7 @@ describe('parseAccessJson', () => {
 });
 
 describe('parseAccessText', () => {
-  const base = '101.226.103.61 - - [01/Dec/2014:20:12:05 +0800] "POST /wechat?signature=s&timestamp=1417435925&nonce=7&openid=oUSER1 HTTP/1.1" 200 7 "-" "Mozilla/4.0"';
+  const base = '101.226.103.61 - - [01/Dec/2014:20:12:05 +0800] "POST /wechat?signature=***&timestamp=1417435925&nonce=7&openid=oUSER1 HTTP/1.1" 200 7 "-" "Mozilla/4.0"';
 
   it('reads combined with $request_time appended', () => {
     const e = parseAccessText(`${base} 5.108`)!;

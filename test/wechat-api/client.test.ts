@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WxgateError } from '../../src/errors.js';
 import { createWeChatClient, type WeChatClient } from '../../src/wechat-api/client.js';
 import { PermanentApiError, TokenStaleError, TransientApiError } from '../../src/wechat-api/errcodes.js';
-import { app, startHarness, type TokenHarness } from '../fixtures/token/harness.js';
+import { createTokenAvailability } from '../../src/wechat-api/token-availability.js';
+import { TokenUnavailableError } from '../../src/wechat-api/token-unavailable.js';
+import { app, sleep, startHarness, type TokenHarness } from '../fixtures/token/harness.js';
 
 const APPID = 'wxclient000001';
 const text = (touser = 'oClientUser1') => ({ touser, msgtype: 'text', text: { content: 'hi' } });
@@ -93,6 +95,29 @@ describe('WeChat client', () => {
     const ips = await client.call<{ ip_list: string[] }>(APPID, '/cgi-bin/getcallbackip');
     expect(ips.ip_list.length).toBeGreaterThan(0);
     expect(h.mock.state.sent().map((s) => s.path)).toEqual(['/cgi-bin/message/custom/typing', '/cgi-bin/message/custom/typing', '/cgi-bin/message/template/send']);
+  });
+
+  it('no token to be had (40164 on the fetch, then on the replacement): TokenUnavailableError, WeChat\'s send never called', async () => {
+    const availability = createTokenAvailability({ logger: h.logs.logger });
+    const keeper = h.keeper([app(APPID, 'sec')], { backoffBaseMs: 50, backoffMaxMs: 100 }, h.logs.logger);
+    const c = createWeChatClient({ tokenKeeper: keeper, logger: h.logs.logger, availability }, { apiBase: h.url });
+    h.mock.state.faults.add({ path: 'stable_token', errcode: 40164, errmsg: 'invalid ip' });
+    const err = await c.sendCustom(APPID, text()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TokenUnavailableError);
+    expect(err).toMatchObject({ code: 'token_unavailable', reason: 'wechat_40164', errcode: 40164, retryable: true });
+    expect(availability.view(APPID)).toMatchObject({ state: 'unavailable', errcode: 40164 });
+    expect(h.mock.state.stats().sends.total).toBe(0);
+
+    h.mock.state.faults.clear();
+    await sleep(150); // the keeper's backoff
+    expect(await c.sendCustom(APPID, text())).toMatchObject({ errcode: 0 });
+    expect(availability.view(APPID).state).toBe('available');
+
+    // The token WeChat rejects (40001) cannot be replaced: the same class, from invalidate().
+    h.mock.state.expire(APPID);
+    h.mock.state.faults.add({ path: 'stable_token', drop: true });
+    expect(await c.sendCustom(APPID, text()).catch((e: unknown) => e)).toMatchObject({ code: 'token_unavailable', reason: 'wechat_network' });
+    expect(availability.view(APPID).state).toBe('unavailable');
   });
 
   it('without a keeper, calls that need a token fail with token_keeper_missing', async () => {

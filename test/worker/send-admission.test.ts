@@ -19,18 +19,20 @@ describe('send admission: reply quota then rate limit, one round trip', () => {
   it('counts the reply once per job id and takes a rate token only when the quota grants the send', async () => {
     // One token per 100 s: the second granted send waits however slow this machine is.
     const admission = createSendAdmission({ redis }, { prefix, ratePerSecond: 0.01, burst: 1 });
-    const u = user();
-    await expect(admission.admit('wxA', u, 'j0')).rejects.toMatchObject({ code: 'quota_no_window' });
+    const [u, v] = [user(), user()];
+    const none = createReplyQuota({ redis }, { prefix, messageReplies: 0, messageWindowS: 60, eventReplies: 0, eventWindowS: 60 });
+    await none.open('wxA', v, { kind: 'message', stampMs: Date.now(), origin: 'm0' });
+    await expect(admission.admit('wxA', v, 'j0')).rejects.toMatchObject({ code: 'quota_exhausted' });
     const opened = await quota.open('wxA', u, { kind: 'event', stampMs: Date.now(), origin: 'e1' });
     expect(opened).toMatchObject({ kind: 'event', allowed: 3, remaining: 3 });
     // The refusal above took no rate token: this send goes now.
     expect(await admission.admit('wxA', u, 'j1')).toMatchObject({ waitMs: 0, window: { kind: 'event', remaining: 2 } });
     const second = await admission.admit('wxA', u, 'j2');
-    expect(second.window.remaining).toBe(1);
+    expect(second.window!.remaining).toBe(1);
     expect(second.waitMs).toBeGreaterThan(0);
     expect(second.waitMs).toBeLessThanOrEqual(100_000);
     // Retried after its wait: counted already, not again.
-    expect((await admission.admit('wxA', u, 'j2')).window.remaining).toBe(1);
+    expect((await admission.admit('wxA', u, 'j2')).window!.remaining).toBe(1);
     expect((await quota.peek('wxA', u))!.remaining).toBe(1);
   });
 
@@ -40,8 +42,17 @@ describe('send admission: reply quota then rate limit, one round trip', () => {
     const u = user();
     await q.open('wxA', u, { kind: 'message', stampMs: Date.now(), origin: 'm1' });
     expect(await admission.admit('wxA', u, 't', { count: false })).toMatchObject({ waitMs: 0, window: { remaining: 1 } });
-    expect((await admission.admit('wxA', u, 'a')).window.remaining).toBe(0);
+    expect((await admission.admit('wxA', u, 'a')).window!.remaining).toBe(0);
     await expect(admission.admit('wxA', u, 'b')).rejects.toMatchObject({ code: 'quota_exhausted' });
+  });
+
+  it('no quota record (never opened, or lost with Redis\'s data) is unknown, not closed: admitted, the rate token taken', async () => {
+    // Issue 14: after a flush every running handler's reply failed with quota_no_window.
+    const admission = createSendAdmission({ redis }, { prefix: `${prefix}:u`, ratePerSecond: 0.01, burst: 1 });
+    const u = user();
+    expect(await admission.admit('wxA', u, 'j1')).toEqual({ window: null, waitMs: 0 });
+    expect(await admission.admit('wxA', u, 't', { count: false })).toMatchObject({ window: null });
+    expect((await admission.admit('wxA', u, 'j2')).waitMs).toBeGreaterThan(0);
   });
 
   it("the rate limit per appid: a second's worth goes through, then the wait; other accounts are not held back", async () => {

@@ -1,7 +1,7 @@
 // Where and as whom `wxgate simulate` / `wxgate probe` push: the flags, else the account wxgate
 // itself is configured with (WECHAT_* / WXGATE_APPS_FILE via loadConfig), so on the server
 // `wxgate probe` needs no flags at all.
-import type { Config } from '../../config.js';
+import type { AppConfig, Config } from '../../config.js';
 import type { PushMode } from '../pushes.js';
 
 export class UsageError extends Error {}
@@ -35,6 +35,15 @@ export interface Target {
 
 const MODES: readonly string[] = ['plain', 'compat', 'aes'];
 
+/**
+ * Push as the account accepts them (WECHAT_MESSAGE_MODE): encrypted unless it takes plaintext
+ * only; an account named by flags alone, encrypted when a key is given.
+ */
+function defaultMode(app: AppConfig | undefined, aesKey: string | undefined): PushMode {
+  if (app) return app.mode === 'plain' ? 'plain' : 'aes';
+  return aesKey ? 'aes' : 'plain';
+}
+
 export function resolveTarget(flags: TargetFlags, config: Config): Target {
   const appid = flags.appid ?? config.defaultAppid;
   if (!appid) throw new UsageError('no account: give --appid and --token (or set WECHAT_APPID and WECHAT_TOKEN)');
@@ -43,7 +52,7 @@ export function resolveTarget(flags: TargetFlags, config: Config): Target {
   if (!token) throw new UsageError(`no token for ${appid}: give --token (or set WECHAT_TOKEN)`);
   const aesKey = flags['aes-key'] ?? app?.encodingAESKey;
   if (flags.mode !== undefined && !MODES.includes(flags.mode)) throw new UsageError(`--mode ${flags.mode}: use plain, compat or aes`);
-  const mode = (flags.mode ?? (aesKey ? 'aes' : 'plain')) as PushMode;
+  const mode = (flags.mode ?? defaultMode(app, aesKey)) as PushMode;
   if (mode !== 'plain' && !aesKey) throw new UsageError(`--mode ${mode} needs --aes-key (or WECHAT_ENCODING_AES_KEY)`);
   // Several accounts: each has its own path; the single account is also served at plain /wechat.
   const path = config.apps.length > 1 || (flags.appid !== undefined && flags.appid !== config.defaultAppid) ? `/wechat/${appid}` : '/wechat';
