@@ -27,7 +27,7 @@ const NEEDLE = 'oNEEDLEneedleNEEDLEneedle000';
 const T0 = Date.UTC(2026, 11, 3, 0, 0, 0); // 08:00 +08:00
 const SPAN_MS = 6 * 3600_000;
 /** Bytes a message takes in the two files (measured from the lines below). */
-const BYTES_PER_MESSAGE = 1850;
+const BYTES_PER_MESSAGE = 1775;
 
 const openidOf = (n: number): string => (n % 20_000 === 7 ? NEEDLE : `oUser${String((n * 7919) % OPENIDS).padStart(23, '0')}`);
 const hex = (n: number): string => n.toString(16).padStart(32, '0');
