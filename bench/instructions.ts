@@ -22,6 +22,7 @@ import type { BuiltPush } from '../src/dev/pushes.js';
 import { REDIS_URL } from './lib/gateway-env.js';
 import { deletePrefix } from './lib/redis-cleanup.js';
 import { sendPush } from './lib/send-push.js';
+import { RATIO_TARGETS } from './lib/receive-targets.js';
 import { pool, TARGETS, type TargetSpec } from './receive.js';
 
 export interface InstructionsResult {
@@ -35,7 +36,7 @@ export interface InstructionsBench {
   readonly pushes: number;
   readonly warmup: number;
   readonly targets: InstructionsResult[];
-  /** The receive suite's ratios, from instructions per push (the inverse: fewer is faster). */
+  /** The receive suite's CPU ratios, from instructions per push instead (the inverse: fewer is faster). */
   readonly ratios: Record<string, number>;
 }
 
@@ -102,11 +103,6 @@ export async function benchInstructions({ pushes = 4000, warmup = 3000 }: { push
     pushes,
     warmup,
     targets,
-    ratios: {
-      'wxgate plaintext / co-wechat + BullMQ add (target ≥ 1.2)': ratio('wxgate plaintext', 'co-wechat + BullMQ add'),
-      'wxgate plaintext / co-wechat (empty handler) (target ≥ 0.85)': ratio('wxgate plaintext', 'co-wechat (empty handler)'),
-      'wxgate plaintext / bare node:http (target ≥ 0.28)': ratio('wxgate plaintext', 'bare node:http'),
-      'wxgate safe mode / wxgate plaintext (target ≥ 0.9)': ratio('wxgate safe mode', 'wxgate plaintext'),
-    },
+    ratios: Object.fromEntries(RATIO_TARGETS.map((t) => [`${t.label} (target ≥ ${t.atLeast})`, ratio(t.subject, t.against)])),
   };
 }

@@ -1,8 +1,11 @@
-// The receive path, side by side in one run (issue 2): a bare node:http server (the ceiling),
-// co-wechat with an empty handler, co-wechat doing the same BullMQ add, and wxgate in plaintext
-// and safe mode; then wxgate at a constant 2,000 req/s for latency.
+// The receive path, side by side in one run (issue 16 §5). The primary figure is each target's
+// CPU per push answered, from /proc: a bare node:http server (the machine's floor, a reference),
+// co-wechat with an empty handler, co-wechat doing the same BullMQ add, wxgate in plaintext and
+// safe mode, and wxgate's receiver with the enqueue left out. Then the plaintext receiver at a
+// constant half of its own saturation rate in this run, for its p99. Targets and verdicts:
+// bench/lib/receive-targets.ts.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPush, textMessage, type BuiltPush, type PushMode } from '../src/dev/pushes.js';
@@ -10,6 +13,9 @@ import { REDIS_URL } from './lib/gateway-env.js';
 import { deletePrefix } from './lib/redis-cleanup.js';
 import { runConstantRate } from './lib/constant-rate.js';
 import { runLoad, type LoadResult } from './lib/load.js';
+import { median, type Spread, withSpread } from './lib/median.js';
+import { pairedDifference, type RoundCosts } from './lib/paired-rounds.js';
+import { halfSaturationRate, judgeReceiveTargets, SUBJECTS, type Verdict } from './lib/receive-targets.js';
 import { redisCpuMs } from './lib/redis-cpu.js';
 import { startTarget, type RunningTarget } from './lib/target.js';
 
@@ -18,11 +24,16 @@ const ACCOUNT = { appid: 'wxbench000000001', token: 'benchtoken', encodingAESKey
 export interface TargetResult extends LoadResult {
   readonly target: string;
   readonly rssMiB: number;
-  /** The target's own CPU time per answered request (user + system): steadier than req/s on a shared machine. */
+  /** The target's own CPU time (user + system, from /proc) per push answered, µs: the primary figure. */
   readonly cpuUsPerReq: number;
-  /** Redis's CPU time per answered request (INFO cpu), and the load generator's (this process). */
+  /** Redis's CPU time per push answered (INFO cpu), and the load generator's (this process). */
   readonly redisCpuUsPerReq: number;
   readonly loaderCpuUsPerReq: number;
+}
+
+/** A target's figures over the rounds: medians, with the range of its CPU per push. */
+export interface TargetSummary extends TargetResult {
+  readonly cpu: Spread;
 }
 
 let seq = 0;
@@ -55,16 +66,17 @@ const wxgateEnv = (mode: PushMode) => (prefix: string, spoolDir: string) => ({
   LOG_LEVEL: 'info',
 });
 
-/** wxgate's receiver with the enqueue left out: a diagnostic beside the targets, not one of them (targets/wxgate-no-enqueue.ts). */
-export const NO_ENQUEUE = 'wxgate plaintext, no enqueue (diagnostic)';
+const coWechatEnv = (enqueue: boolean) => (prefix: string) => ({ BENCH_APPID: ACCOUNT.appid, BENCH_TOKEN: ACCOUNT.token, BENCH_PREFIX: prefix, ...(enqueue && { BENCH_ENQUEUE: '1' }) });
 
 export const TARGETS: TargetSpec[] = [
-  { name: 'bare node:http', script: 'bare.ts', mode: 'plain', path: '/wechat', env: () => ({}) },
-  { name: 'co-wechat (empty handler)', script: 'co-wechat.ts', mode: 'plain', path: '/wechat', env: (p) => ({ BENCH_APPID: ACCOUNT.appid, BENCH_TOKEN: ACCOUNT.token, BENCH_PREFIX: p }) },
-  { name: 'co-wechat + BullMQ add', script: 'co-wechat.ts', mode: 'plain', path: '/wechat', env: (p) => ({ BENCH_APPID: ACCOUNT.appid, BENCH_TOKEN: ACCOUNT.token, BENCH_PREFIX: p, BENCH_ENQUEUE: '1' }) },
-  ...(['plain', 'aes'] as const).map((mode) => ({ name: `wxgate ${mode === 'plain' ? 'plaintext' : 'safe mode'}`, script: 'wxgate.ts', mode, path: '/wechat', env: wxgateEnv(mode) })),
-  { name: NO_ENQUEUE, script: 'wxgate-no-enqueue.ts', mode: 'plain', path: '/wechat', env: wxgateEnv('plain') },
+  { name: SUBJECTS.bare, script: 'bare.ts', mode: 'plain', path: '/wechat', env: () => ({}) },
+  { name: SUBJECTS.peerEmpty, script: 'co-wechat.ts', mode: 'plain', path: '/wechat', env: coWechatEnv(false) },
+  { name: SUBJECTS.peerAdd, script: 'co-wechat.ts', mode: 'plain', path: '/wechat', env: coWechatEnv(true) },
+  { name: SUBJECTS.plaintext, script: 'wxgate.ts', mode: 'plain', path: '/wechat', env: wxgateEnv('plain') },
+  { name: SUBJECTS.safe, script: 'wxgate.ts', mode: 'aes', path: '/wechat', env: wxgateEnv('aes') },
+  { name: SUBJECTS.noEnqueue, script: 'wxgate-no-enqueue.ts', mode: 'plain', path: '/wechat', env: wxgateEnv('plain') },
 ];
+const spec = (name: string) => TARGETS.find((t) => t.name === name)!;
 
 interface Started {
   readonly spec: TargetSpec;
@@ -76,7 +88,7 @@ interface Started {
 async function start(spec: TargetSpec, logDir: string): Promise<Started> {
   const prefix = `wxbench-${randomUUID().slice(0, 8)}`;
   const spoolDir = mkdtempSync(join(tmpdir(), 'wxgate-bench-spool-'));
-  const target = await startTarget(spec.script, spec.env(prefix, spoolDir), join(logDir, `${spec.script}-${spec.mode}.log`));
+  const target = await startTarget(spec.script, spec.env(prefix, spoolDir), join(logDir, `${spec.script}-${spec.mode}-${prefix}.log`));
   return { spec, prefix, spoolDir, target };
 }
 
@@ -94,69 +106,81 @@ async function measure({ spec, target, prefix }: Started, load: { durationS: num
   const loaderBefore = process.cpuUsage();
   const result = load.rate ? await runConstantRate(target.url, requests, { rate: load.rate, durationS: load.durationS }) : await runLoad(target.url, requests, { durationS: load.durationS });
   const loader = process.cpuUsage(loaderBefore);
-  const perReq = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.sent ?? result.requests));
+  const perPush = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.answered));
   const measured = {
     target: spec.name,
     ...result,
     rssMiB: target.rssMiB(),
-    cpuUsPerReq: perReq(target.cpuMs() - cpuBefore),
-    redisCpuUsPerReq: perReq((await redisCpuMs(REDIS_URL)) - redisBefore),
-    loaderCpuUsPerReq: perReq((loader.user + loader.system) / 1000),
+    cpuUsPerReq: perPush(target.cpuMs() - cpuBefore),
+    redisCpuUsPerReq: perPush((await redisCpuMs(REDIS_URL)) - redisBefore),
+    loaderCpuUsPerReq: perPush((loader.user + loader.system) / 1000),
   };
   await deletePrefix(REDIS_URL, prefix); // every round starts from the same (empty) Redis
   return measured;
 }
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const round2 = (x: number) => Math.round(x * 100) / 100;
-
-/** The per-target figure of the run: the median of its rounds (RSS: the largest). */
-function summarize(rounds: readonly TargetResult[]): TargetResult {
-  const med = (f: (r: TargetResult) => number) => Math.round(median(rounds.map(f)) * 10) / 10;
+/** A target's figure over its rounds (or runs): the median of each (RSS: the largest), CPU per push with its range. */
+function summarize(rounds: readonly TargetResult[]): TargetSummary {
+  const med = (f: (r: TargetResult) => number, decimals = 0) => Math.round(median(rounds.map(f)) * 10 ** decimals) / 10 ** decimals;
+  const sum = (f: (r: TargetResult) => number) => rounds.reduce((n, r) => n + f(r), 0);
   return {
     target: rounds[0]!.target,
-    requests: rounds.reduce((n, r) => n + r.requests, 0),
-    rps: Math.round(median(rounds.map((r) => r.rps))),
-    p50: med((r) => r.p50),
-    p99: med((r) => r.p99),
-    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+    requests: sum((r) => r.requests),
+    answered: sum((r) => r.answered),
+    rps: med((r) => r.rps),
+    p50: med((r) => r.p50, 1),
+    p99: med((r) => r.p99, 1),
+    non2xx: sum((r) => r.non2xx),
     statuses: rounds.reduce<Record<string, number>>((all, r) => {
       for (const [code, n] of Object.entries(r.statuses ?? {})) all[code] = (all[code] ?? 0) + n;
       return all;
     }, {}),
-    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    errors: sum((r) => r.errors),
     rssMiB: Math.max(...rounds.map((r) => r.rssMiB)),
-    cpuUsPerReq: Math.round(median(rounds.map((r) => r.cpuUsPerReq))),
-    redisCpuUsPerReq: Math.round(median(rounds.map((r) => r.redisCpuUsPerReq))),
-    loaderCpuUsPerReq: Math.round(median(rounds.map((r) => r.loaderCpuUsPerReq))),
+    cpuUsPerReq: med((r) => r.cpuUsPerReq),
+    cpu: withSpread(rounds.map((r) => r.cpuUsPerReq), 0),
+    redisCpuUsPerReq: med((r) => r.redisCpuUsPerReq),
+    loaderCpuUsPerReq: med((r) => r.loaderCpuUsPerReq),
   };
+}
+
+/** One round's CPU per push by target name: what the targets' ratios are taken from. */
+export const roundCosts = (round: readonly TargetResult[]): RoundCosts => Object.fromEntries(round.map((t) => [t.target, t.cpuUsPerReq]));
+
+export interface ReceiveOptions {
+  /** Paired rounds of the throughput phase; a run with fewer than 5 is a smoke run (not recorded). */
+  rounds?: number;
+  /** Seconds of load per target per round. */
+  durationS?: number;
+  /** Runs of the constant-rate phase, and seconds of each (after 1 s of warm-up at the rate). */
+  rateRuns?: number;
+  rateDurationS?: number;
+}
+
+export interface AtRate {
+  readonly target: string;
+  readonly runs: TargetResult[];
+  readonly summary: TargetSummary;
 }
 
 export interface ReceiveBench {
   readonly rounds: number;
   readonly durationS: number;
-  readonly throughput: TargetResult[];
+  readonly rateRuns: number;
+  readonly rateDurationS: number;
+  /** Every round's figures, in the order of TARGETS. */
   readonly perRound: TargetResult[][];
-  /** Median of the constant-rate runs (p50 and p99 each the median of the runs'). */
-  readonly constantRate: TargetResult;
-  readonly constantRateRuns: TargetResult[];
-  /** The bare server at the same rate, each run just before wxgate's: the machine's floor in that window. */
-  readonly constantRateBare: TargetResult;
-  readonly constantRateBareRuns: TargetResult[];
-  /** co-wechat + BullMQ add at the same rate, each run between the bare server's and wxgate's: the peer doing our work. */
-  readonly constantRatePeer: TargetResult;
-  readonly constantRatePeerRuns: TargetResult[];
-  readonly ratios: Record<string, { rps: number; cpu: number }>;
-  /**
-   * Not targets: where a gap comes from. ownWork: wxgate without its enqueue against co-wechat
-   * with an empty handler (the work both do); enqueueCpuUs: what the durable enqueue adds to a
-   * plaintext push; peerAddCpuUs: what BullMQ's add adds to co-wechat's.
-   */
-  readonly diagnostic: { ownWork: { rps: number; cpu: number }; enqueueCpuUs: number; peerAddCpuUs: number };
+  /** The medians of the rounds, per target. */
+  readonly throughput: TargetSummary[];
+  /** wxgate plaintext's req/s at saturation (median of the rounds), and half of it: the constant rate. */
+  readonly saturationRps: number;
+  readonly rate: number;
+  /** At the constant rate: the bare server, co-wechat + BullMQ add (references) and wxgate plaintext, each run in that order. */
+  readonly atRate: AtRate[];
+  /** What the durable enqueue adds to a plaintext push, and BullMQ's add to co-wechat's (µs, medians of differences within a round). */
+  readonly enqueueCpuUs: number;
+  readonly peerAddCpuUs: number;
+  readonly targets: Verdict[];
 }
 
 /** Starts the targets (in the given order) and warms each up: JIT, keep-alive connections. */
@@ -171,74 +195,76 @@ async function startWarm(specs: readonly TargetSpec[], logDir: string, started: 
   return now;
 }
 
+async function stopAll(round: readonly Started[], started: Started[]): Promise<void> {
+  for (const s of round) await stop(started.splice(started.indexOf(s), 1)[0]!);
+}
+
 /**
- * Every target of a round runs at once (idle when not loaded) and is loaded in turn, `rounds`
- * times, in an order rotated each round. This machine drifts by a factor of two over minutes
- * (bench/README.md): a ratio is taken within each round, from loads seconds apart, and the
- * median of the rounds' ratios is reported. Each round starts fresh processes: two processes of
- * the same code measured side by side differed by up to 15 % for their whole life, so one
+ * Every target of a round runs at once (idle when not loaded) and is loaded in turn, in an
+ * order rotated each round; a ratio is taken within a round, from loads seconds apart, because
+ * these machines drift by up to 2× over minutes. Each round starts fresh processes: processes
+ * of the same code, measured side by side, differed by up to 15 % for their whole life, so one
  * process per target would carry its luck into every round.
  */
-export async function benchReceive({ durationS = 4, rounds = 5 }: { durationS?: number; rounds?: number } = {}): Promise<ReceiveBench> {
-  const logDir = join(import.meta.dirname, 'results', 'tmp');
-  mkdirSync(logDir, { recursive: true });
+async function throughputRounds(rounds: number, durationS: number, logDir: string, started: Started[]): Promise<TargetResult[][]> {
+  const perRound: TargetResult[][] = [];
+  for (let r = 0; r < rounds; r++) {
+    const round = await startWarm(TARGETS.map((_, k) => TARGETS[(k + r) % TARGETS.length]!), logDir, started);
+    const results = new Map<string, TargetResult>();
+    for (const s of round) results.set(s.spec.name, await measure(s, { durationS, poolSize: 80_000 }));
+    await stopAll(round, started);
+    perRound.push(TARGETS.map((t) => results.get(t.name)!));
+    console.log(`round ${r + 1}: ${perRound[r]!.map((t) => `${t.target} ${t.cpuUsPerReq} µs/push ${t.rps} req/s`).join(' | ')}`);
+  }
+  return perRound;
+}
+
+/**
+ * The plaintext receiver at `rate`, `runs` times; before each, the bare server (what the machine
+ * and the load generator allowed a server that only answers in that window) and co-wechat +
+ * BullMQ add (a peer that also waits for Redis before answering) at the same rate.
+ */
+async function constantRateRuns(rate: number, runs: number, durationS: number, logDir: string, started: Started[]): Promise<AtRate[]> {
+  const order = [SUBJECTS.bare, SUBJECTS.peerAdd, SUBJECTS.plaintext];
+  const targets = await startWarm(order.map(spec), logDir, started);
+  const load = { durationS, rate, poolSize: Math.ceil(rate * (durationS + 1)) + 1000 }; // + the loader's 1 s warm-up
+  const results = targets.map(() => [] as TargetResult[]);
+  for (let i = 0; i < runs; i++) {
+    for (const [k, s] of targets.entries()) results[k]!.push(await measure(s, load));
+  }
+  await stopAll(targets, started);
+  return order.map((target, k) => ({ target, runs: results[k]!, summary: summarize(results[k]!) }));
+}
+
+export async function benchReceive({ rounds = 5, durationS = 4, rateRuns = 5, rateDurationS = 10 }: ReceiveOptions = {}): Promise<ReceiveBench> {
+  const logDir = mkdtempSync(join(tmpdir(), 'wxgate-bench-receive-'));
   const started: Started[] = [];
   try {
-    const perRound: TargetResult[][] = [];
-    for (let r = 0; r < rounds; r++) {
-      const rotated = TARGETS.map((_, k) => TARGETS[(k + r) % TARGETS.length]!);
-      const round = await startWarm(rotated, logDir, started);
-      const results = new Map<string, TargetResult>();
-      for (const s of round) results.set(s.spec.name, await measure(s, { durationS, poolSize: 80_000 }));
-      for (const s of round) await stop(started.splice(started.indexOf(s), 1)[0]!);
-      perRound.push(TARGETS.map((t) => results.get(t.name)!));
-      console.log(`round ${r + 1}: ${perRound[r]!.map((t) => `${t.target} ${t.rps} req/s ${t.cpuUsPerReq} µs`).join(' | ')}`);
-    }
+    const perRound = await throughputRounds(rounds, durationS, logDir, started);
     const throughput = TARGETS.map((_, i) => summarize(perRound.map((round) => round[i]!)));
-    for (const t of throughput) console.log(`${t.target.padEnd(28)} ${String(t.rps).padStart(7)} req/s  ${String(t.cpuUsPerReq).padStart(5)} µs CPU/req (Redis ${t.redisCpuUsPerReq}, load generator ${t.loaderCpuUsPerReq})  p50 ${t.p50} ms  p99 ${t.p99} ms  rss ${t.rssMiB} MiB  non-2xx ${t.non2xx} ${JSON.stringify(t.statuses)}  errors ${t.errors}`);
-    // Latency at 2,000 req/s, three 10 s runs: one window of this machine's noise is not the
-    // figure. The bare server runs just before each, at the same rate: its p99 is what the
-    // machine and the load generator allowed a server that only answers in that window (on the fifth
-    // session's machine it ranged 6.5–155 ms between runs; bench/README.md). co-wechat + BullMQ add
-    // runs between them: the peer that pays the same Redis round trip before answering.
-    const [plain, bare, peer] = await startWarm([TARGETS[3]!, TARGETS[0]!, TARGETS[2]!], logDir, started);
-    const constantRateRuns: TargetResult[] = [];
-    const constantRateBareRuns: TargetResult[] = [];
-    const constantRatePeerRuns: TargetResult[] = [];
-    const atRate = { durationS: 10, rate: 2000, poolSize: 2000 * (10 + 1) + 1000 }; // + the loader's 1 s warm-up
-    for (let i = 0; i < 3; i++) {
-      constantRateBareRuns.push(await measure(bare!, atRate));
-      constantRatePeerRuns.push(await measure(peer!, atRate));
-      constantRateRuns.push(await measure(plain!, atRate));
-    }
-    const constantRate = summarize(constantRateRuns);
-    const constantRateBare = summarize(constantRateBareRuns);
-    const constantRatePeer = summarize(constantRatePeerRuns);
-    const p99s = (runs: TargetResult[]) => runs.map((r) => r.p99).join(', ');
-    console.log(`wxgate plaintext @2000 req/s  p50 ${constantRate.p50} ms  p99 ${constantRate.p99} ms (runs: ${p99s(constantRateRuns)} ms)`);
-    console.log(`bare node:http   @2000 req/s  p50 ${constantRateBare.p50} ms  p99 ${constantRateBare.p99} ms (runs: ${p99s(constantRateBareRuns)} ms)`);
-    console.log(`co-wechat + add  @2000 req/s  p50 ${constantRatePeer.p50} ms  p99 ${constantRatePeer.p99} ms (runs: ${p99s(constantRatePeerRuns)} ms)`);
-    // Throughput ratio (req/s) and the same ratio from CPU per request (inverse), per round, then the median.
-    const of = (round: TargetResult[], name: string) => round.find((t) => t.target === name)!;
-    const ratio = (a: string, b: string) => ({
-      rps: round2(median(perRound.map((round) => of(round, a).rps / of(round, b).rps))),
-      cpu: round2(median(perRound.map((round) => of(round, b).cpuUsPerReq / of(round, a).cpuUsPerReq))),
-    });
-    const ratios = {
-      'wxgate plaintext / co-wechat + BullMQ add (target ≥ 1.2)': ratio('wxgate plaintext', 'co-wechat + BullMQ add'),
-      'wxgate plaintext / co-wechat (empty handler) (target ≥ 0.85)': ratio('wxgate plaintext', 'co-wechat (empty handler)'),
-      'wxgate plaintext / bare node:http (target ≥ 0.28)': ratio('wxgate plaintext', 'bare node:http'),
-      'wxgate safe mode / wxgate plaintext (target ≥ 0.9)': ratio('wxgate safe mode', 'wxgate plaintext'),
+    for (const t of throughput) console.log(`${t.target.padEnd(30)} ${String(t.cpuUsPerReq).padStart(5)} µs CPU/push (${t.cpu.min}–${t.cpu.max}; Redis ${t.redisCpuUsPerReq}, load generator ${t.loaderCpuUsPerReq})  ${String(t.rps).padStart(6)} req/s  non-2xx ${t.non2xx} ${JSON.stringify(t.statuses)}  errors ${t.errors}`);
+    const saturationRps = throughput.find((t) => t.target === SUBJECTS.plaintext)!.rps;
+    const rate = halfSaturationRate(saturationRps);
+    const atRate = await constantRateRuns(rate, rateRuns, rateDurationS, logDir, started);
+    for (const a of atRate) console.log(`${a.target.padEnd(30)} @${rate} req/s  p50 ${a.summary.p50} ms  p99 ${a.summary.p99} ms (runs: ${a.runs.map((r) => r.p99).join(', ')})  ${a.summary.cpuUsPerReq} µs CPU/push`);
+    const costs = perRound.map(roundCosts);
+    const plaintextAtRate = atRate.find((a) => a.target === SUBJECTS.plaintext)!;
+    const targets = judgeReceiveTargets(costs, { saturationRps, rate, p99Ms: plaintextAtRate.runs.map((r) => r.p99) });
+    for (const v of targets) console.log(`${v.met === undefined ? 'not measured' : v.met ? 'met' : 'MISSED'}: ${v.target} ${v.wanted}: ${v.figure?.median ?? '—'}${v.unit} (${v.figure?.min}–${v.figure?.max})`);
+    return {
+      rounds,
+      durationS,
+      rateRuns,
+      rateDurationS,
+      perRound,
+      throughput,
+      saturationRps,
+      rate,
+      atRate,
+      enqueueCpuUs: pairedDifference(costs, SUBJECTS.plaintext, SUBJECTS.noEnqueue),
+      peerAddCpuUs: pairedDifference(costs, SUBJECTS.peerAdd, SUBJECTS.peerEmpty),
+      targets,
     };
-    // CPU per push that one target adds to another, the median of the differences within a round.
-    const added = (withIt: string, without: string) => Math.round(median(perRound.map((round) => of(round, withIt).cpuUsPerReq - of(round, without).cpuUsPerReq)));
-    const diagnostic = {
-      ownWork: ratio(NO_ENQUEUE, 'co-wechat (empty handler)'),
-      enqueueCpuUs: added('wxgate plaintext', NO_ENQUEUE),
-      peerAddCpuUs: added('co-wechat + BullMQ add', 'co-wechat (empty handler)'),
-    };
-    console.log(`diagnostic: wxgate without its enqueue / co-wechat (empty handler) ${diagnostic.ownWork.rps}× by req/s, ${diagnostic.ownWork.cpu}× by CPU; enqueue +${diagnostic.enqueueCpuUs} µs per push (co-wechat's add +${diagnostic.peerAddCpuUs} µs)`);
-    return { rounds, durationS, throughput, perRound, constantRate, constantRateRuns, constantRateBare, constantRateBareRuns, constantRatePeer, constantRatePeerRuns, ratios, diagnostic };
   } finally {
     for (const s of started) await stop(s);
     rmSync(logDir, { recursive: true, force: true });

@@ -1,24 +1,43 @@
-// `npm run bench [-- suite…]`: runs the benchmark suites, writes each one's figures to
-// bench/results/<suite>.json and the summary tables to bench/README.md.
-// Loopback only, bounded in time; ratios measured side by side in one run are what we quote.
+// `npm run bench [-- suite…] [--rounds N --duration S --rate-runs N --rate-duration S]`: runs the
+// benchmark suites, writes each one's figures to bench/results/<suite>.json (the record it
+// replaces moves to results/<suite>-<date>-<time>-<cpu>.json) and its block in bench/README.md.
+// The options shorten the receive suite for smoke runs; a run below its recorded minimum is
+// printed and not recorded. Loopback only, bounded in time; ratios measured side by side in one
+// run are what we quote.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { benchE2E, e2eTable } from './e2e.js';
 import { benchInstructions } from './instructions.js';
-import { benchReceive } from './receive.js';
+import { archivePrevious } from './lib/archive-previous.js';
+import { earlierRunsTable, receiveTable, type RecordedReceive } from './lib/receive-table.js';
+import { smokeReasons } from './lib/receive-targets.js';
+import { benchReceive, type ReceiveBench, type ReceiveOptions } from './receive.js';
 import { benchSlowHandler, slowHandlerTable } from './slow-handler.js';
 
 const RESULTS = join(import.meta.dirname, 'results');
+const README = join(import.meta.dirname, 'README.md');
 
 interface Suite {
   /** In-process suites return their figures; script suites write results/<name>.json themselves. */
-  run?(): Promise<unknown>;
+  run?(options: ReceiveOptions): Promise<unknown>;
   script?: string;
   table(result: never): string;
+  /** Why this result is a smoke run, not to be recorded (empty or absent: record it). */
+  smoke?(result: never): string[];
   /** Run only when named: `npm run bench -- <name>`. */
   optIn?: boolean;
+}
+
+/** The suite's earlier records kept in results/ (named by archiveName), oldest first. */
+function earlierRecords(suite: string): { file: string; record: RecordedReceive }[] {
+  const named = new RegExp(`^${suite}-\\d{4}-\\d{2}-\\d{2}-\\d{4}-.+\\.json$`);
+  return readdirSync(RESULTS)
+    .filter((f) => named.test(f))
+    .sort()
+    .map((file) => ({ file, record: (JSON.parse(readFileSync(join(RESULTS, file), 'utf8')) as { result: RecordedReceive }).result }));
 }
 
 /** A standalone benchmark script (runnable on its own too) whose figures land in results/<name>.json. */
@@ -35,47 +54,37 @@ interface TokenStormRecord {
   tokens: { fetches: number; expiries: number; fetchesPerExpiry: number };
 }
 
+interface TraceFigure {
+  seconds: number;
+  secondsRange: number[];
+  maxRssMb: number;
+  maxRssRange: number[];
+  vsGrep?: { median: number; range: number[] };
+}
+
 interface TraceRecord {
   fileMb: number;
-  lines: number;
-  trace: { seconds: number; mbPerSecond: number; peakHeapMb: number; peakRssMb: number };
-  alertWindow: { seconds: number; mbPerSecond: number; linesKept: number; peakHeapMb: number; peakRssMb: number };
+  messages: number;
+  openids: number;
+  spanHours: number;
+  rounds: number;
+  grep: TraceFigure;
+  trace: TraceFigure;
+  alert: TraceFigure;
 }
 
 const SUITES: Record<string, Suite> = {
   receive: {
-    run: () => benchReceive(),
-    table: (r: Awaited<ReturnType<typeof benchReceive>>) =>
-      [
-        `${r.rounds} rounds of ${r.durationS} s per target; each round starts fresh processes and loads them in turn (order rotated each round); each figure is the median of its rounds, each ratio the median of the ratios within a round.`,
-        '',
-        'CPU µs/req: the target process (user + system); Redis and the load generator (autocannon, in the bench process) share the same two cores.',
-        '',
-        '| target | req/s | CPU µs/req | Redis CPU µs/req | load generator CPU µs/req | p50 ms | p99 ms | RSS MiB |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|',
-        ...r.throughput.map((t) => `| ${t.target} | ${t.rps} | ${t.cpuUsPerReq} | ${t.redisCpuUsPerReq} | ${t.loaderCpuUsPerReq} | ${t.p50} | ${t.p99} | ${t.rssMiB} |`),
-        '',
-        '| ratio (within a round; median of the rounds) | by req/s | by CPU per request |',
-        '|---|---:|---:|',
-        ...Object.entries(r.ratios).map(([k, v]) => `| ${k} | ${v.rps} | ${v.cpu} |`),
-        '',
-        `Diagnostic, not a target: where a gap comes from. wxgate's receiver with the enqueue left out (bench/targets/wxgate-no-enqueue.ts: the same app, log line and metrics, a store that answers at once) against co-wechat with an empty handler, the work both do: ${r.diagnostic.ownWork.rps}× by req/s, ${r.diagnostic.ownWork.cpu}× by CPU per request. The durable enqueue (the BullMQ add, and in plaintext the nonce/body SET beside it) adds ${r.diagnostic.enqueueCpuUs} µs of CPU to a push; BullMQ's add adds ${r.diagnostic.peerAddCpuUs} µs to co-wechat's (medians of the differences within a round).`,
-        '',
-        `Constant rate (open loop, requests evenly spaced, latency from when each was due), wxgate plaintext at 2,000 req/s, median of ${r.constantRateRuns.length} runs of 10 s: p50 ${r.constantRate.p50} ms, p99 ${r.constantRate.p99} ms (the runs' p99: ${r.constantRateRuns.map((c) => c.p99).join(', ')} ms; ${r.constantRate.non2xx} non-2xx, ${r.constantRate.errors} errors).`,
-        '',
-        `The bare node:http server at the same rate, each run just before wxgate's (a server that only answers: what the machine and the load generator allowed in that window): p50 ${r.constantRateBare.p50} ms, p99 ${r.constantRateBare.p99} ms (the runs' p99: ${r.constantRateBareRuns.map((c) => c.p99).join(', ')} ms).`,
-        '',
-        `co-wechat + BullMQ add at the same rate, each run between those two (the peer that also waits for Redis before answering): p50 ${r.constantRatePeer.p50} ms, p99 ${r.constantRatePeer.p99} ms (the runs' p99: ${r.constantRatePeerRuns.map((c) => c.p99).join(', ')} ms).`,
-        '',
-        'The constant-rate loader is our own raw-socket client (bench/lib/constant-rate.ts): 64 keep-alive connections opened before the load, as nginx keeps to the receivers, and a first second at the rate that is not counted.',
-      ].join('\n'),
+    run: (options) => benchReceive(options),
+    smoke: (r: ReceiveBench) => smokeReasons(r),
+    table: (r: ReceiveBench) => [receiveTable(r), '', 'Earlier runs kept in results/, each judged by these targets from its own rounds (CPU figures: median and range of the rounds):', '', earlierRunsTable(earlierRecords('receive'))].join('\n'),
   },
   instructions: {
     optIn: true,
     run: () => benchInstructions(),
     table: (r: Awaited<ReturnType<typeof benchInstructions>>) =>
       [
-        `Under callgrind: user-space instructions per push (all threads), counted over ${r.pushes} pushes after ${r.warmup} of warm-up, 8 in flight, node --single-threaded. Not time: no syscalls, no cache misses; runs of the same code gave 676k–721k for wxgate plaintext and 776k–929k for safe mode on the third session's machine, but 699k–1,072k for wxgate plaintext on the fourth session's (part of it is work done per wall-clock second, which valgrind's slowdown spreads over fewer pushes): compare a target with itself over several runs before trusting a change.`,
+        `Under callgrind: user-space instructions per push (all threads), counted over ${r.pushes} pushes after ${r.warmup} of warm-up, 8 in flight, node --single-threaded. Not time: no syscalls, no cache misses; runs of the same code gave 676k–721k for wxgate plaintext and 776k–929k for safe mode on a 2-core AMD EPYC, but 699k–1,072k for wxgate plaintext on a 2-core Intel Xeon (2026-11-22; part of it is work done per wall-clock second, which valgrind's slowdown spreads over fewer pushes): compare a target with itself over several runs before trusting a change.`,
         '',
         '| target | k instructions per push |',
         '|---|---:|',
@@ -104,19 +113,26 @@ const SUITES: Record<string, Suite> = {
   },
   trace: {
     script: 'trace.ts',
-    table: (r: TraceRecord) =>
-      [
-        `${r.fileMb} MB of nginx + receive lines (${r.lines} lines).`,
+    table: (r: TraceRecord) => {
+      const row = (name: string, f: TraceFigure) =>
+        `| ${name} | ${f.seconds} (${f.secondsRange.join('–')}) | ${f.vsGrep ? `${f.vsGrep.median}× (${f.vsGrep.range.join('–')})` : '1×'} | ${f.maxRssMb} (${f.maxRssRange.join('–')}) |`;
+      return [
+        `${r.fileMb} MB of nginx access log and wxgate log: ${r.messages} messages (access, receive, worker and send lines) from ${r.openids} openids over ${r.spanHours} h, with a 20 s outage of the receiver; ${r.rounds} paired rounds (grep, trace, alert in turn), medians with the range. Each command is the real one (bin/wxgate.js), timed by /usr/bin/time; RSS is the whole process.`,
         '',
-        '| scan | seconds | MB/s | peak heap MB | peak RSS MB |',
-        '|---|---:|---:|---:|---:|',
-        `| wxgate trace --openid (whole file) | ${r.trace.seconds} | ${r.trace.mbPerSecond} | ${r.trace.peakHeapMb} | ${r.trace.peakRssMb} |`,
-        `| alert window (7 min, ${r.alertWindow.linesKept} lines kept) | ${r.alertWindow.seconds} | ${r.alertWindow.mbPerSecond} | ${r.alertWindow.peakHeapMb} | ${r.alertWindow.peakRssMb} |`,
-      ].join('\n'),
+        '| command | seconds | × grep (per round) | peak RSS MB |',
+        '|---|---:|---:|---:|',
+        row('grep -h <openid> (the same files)', r.grep),
+        row('wxgate trace --openid <openid>', r.trace),
+        row('wxgate alert (回应失败 at the outage)', r.alert),
+      ].join('\n');
+    },
   },
 };
 
-const README = join(import.meta.dirname, 'README.md');
+function keepPrevious(suite: string): void {
+  const kept = archivePrevious(RESULTS, README, suite);
+  if (kept) console.log(`the previous results/${suite}.json is kept as results/${kept}`);
+}
 
 function updateReadme(suite: string, table: string, meta: string): void {
   const text = existsSync(README) ? readFileSync(README, 'utf8') : '# Benchmarks\n';
@@ -127,7 +143,18 @@ function updateReadme(suite: string, table: string, meta: string): void {
   writeFileSync(README, re.test(text) ? text.replace(re, block) : `${text.trimEnd()}\n\n## ${suite}\n\n${block}\n`);
 }
 
-const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(SUITES).filter((name) => !SUITES[name]!.optIn);
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { rounds: { type: 'string' }, duration: { type: 'string' }, 'rate-runs': { type: 'string' }, 'rate-duration': { type: 'string' } },
+});
+const number = (name: keyof typeof values) => {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  if (!(Number(v) > 0)) throw new Error(`--${name} wants a positive number, not ${v}`);
+  return Number(v);
+};
+const options: ReceiveOptions = { rounds: number('rounds'), durationS: number('duration'), rateRuns: number('rate-runs'), rateDurationS: number('rate-duration') };
+const wanted = positionals.length > 0 ? positionals : Object.keys(SUITES).filter((name) => !SUITES[name]!.optIn);
 mkdirSync(RESULTS, { recursive: true });
 for (const name of wanted) {
   const suite = SUITES[name];
@@ -137,13 +164,21 @@ for (const name of wanted) {
   }
   console.log(`== ${name}`);
   const at = new Date().toISOString();
-  const meta = `Recorded ${at} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version} (results/${name}.json).`;
+  const cpu = cpus()[0]?.model ?? 'unknown cpu';
+  const meta = `Recorded ${at} on ${cpus().length} × ${cpu}, Node ${process.version} (results/${name}.json).`;
   let result: unknown;
   if (suite.script) {
+    keepPrevious(name);
     result = runScript(name, suite.script);
   } else {
-    result = await suite.run!();
-    writeFileSync(join(RESULTS, `${name}.json`), JSON.stringify({ at, node: process.version, cpus: cpus().length, result }, null, 2));
+    result = await suite.run!(options);
+    const smoke = suite.smoke?.(result as never) ?? [];
+    if (smoke.length > 0) {
+      console.log(`\n${suite.table(result as never)}\n\nA smoke run (${smoke.join(', ')}): printed, not recorded.`);
+      continue;
+    }
+    keepPrevious(name);
+    writeFileSync(join(RESULTS, `${name}.json`), JSON.stringify({ at, cpu, node: process.version, cpus: cpus().length, result }, null, 2));
   }
   updateReadme(name, suite.table(result as never), meta);
 }

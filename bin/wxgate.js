@@ -18,4 +18,8 @@ async function loadMain() {
 }
 
 const main = await loadMain();
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// A command that failed (a port in use: 78) may have opened Redis connections already: they
+// must not keep the process alive. Success ends when the event loop does (output drained).
+if (code !== 0) process.exit(code);
+process.exitCode = code;

@@ -73,6 +73,19 @@ export interface Config {
     readonly dailyQuota: number;
     readonly quotaWarnRatio: number;
   };
+  /** SIGTERM/SIGINT: the process is gone within this, whatever clients or Redis do. */
+  readonly shutdownTimeoutMs: number;
+  /** The HTTP servers' limits on slow and idle clients (README "Timeouts"). */
+  readonly http: {
+    /** Headers, and the whole request, must have arrived within this. */
+    readonly requestTimeoutMs: number;
+    /** No byte of a request's headers or body for this long: the connection is closed. */
+    readonly idleTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this (above nginx's upstream keepalive_timeout). */
+    readonly keepAliveTimeoutMs: number;
+  };
+  /** With WXGATE_LOG_FILE: the lines go to stdout as well. */
+  readonly logStdout: boolean;
 }
 
 const AES_KEY = /^[A-Za-z0-9+/]{43}$/;
@@ -112,6 +125,13 @@ function num(env: Env, name: string, fallback: number, { min = 0, max = Number.M
     throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: set it to a number from ${min} to ${max}, or unset it for the default ${fallback}.`);
   }
   return n;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = str(env, name);
+  if (raw === undefined || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: set it to 1 (on) or 0 (off).`);
 }
 
 function url(env: Env, name: string, fallback: string, protocols: string[]): string {
@@ -276,6 +296,13 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
       dailyQuota: int(env, 'WXGATE_TOKEN_DAILY_QUOTA', 2000, { min: 1 }),
       quotaWarnRatio: num(env, 'WXGATE_TOKEN_QUOTA_WARN_RATIO', 0.8, { min: 0, max: 1 }),
     }),
+    shutdownTimeoutMs: int(env, 'WXGATE_SHUTDOWN_TIMEOUT_MS', 10_000, { min: 500, max: 600_000 }),
+    http: Object.freeze({
+      requestTimeoutMs: int(env, 'WXGATE_REQUEST_TIMEOUT_MS', 10_000, { min: 500, max: 300_000 }),
+      idleTimeoutMs: int(env, 'WXGATE_IDLE_TIMEOUT_MS', 5000, { min: 100, max: 300_000 }),
+      keepAliveTimeoutMs: int(env, 'WXGATE_KEEPALIVE_TIMEOUT_MS', 15_000, { min: 100, max: 600_000 }),
+    }),
+    logStdout: flag(env, 'WXGATE_LOG_STDOUT'),
   };
   return Object.freeze(config);
 }

@@ -50,6 +50,20 @@ describe('createLineBuffer', () => {
   });
 });
 
+describe('createLineBuffer on an idle process', () => {
+  it('hands a lone line over within maxDelayMs, not only once minLength is reached', async () => {
+    const sink = fakeSink();
+    const lines = createLineBuffer({ sink }, { minLength: 4096, maxDelayMs: 20 });
+    lines.write('alone\n');
+    expect(sink.chunks).toEqual([]); // batched, not written per line
+    await new Promise((r) => setTimeout(r, 200)); // 10× the delay: a bound, not a measurement
+    expect(sink.chunks).toEqual(['alone\n']);
+    lines.write('later\n');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sink.chunks).toEqual(['alone\n', 'later\n']);
+  });
+});
+
 describe('the stdout logger', () => {
   it('loses no line when the process exits right after logging', async () => {
     const script = [

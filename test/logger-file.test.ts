@@ -1,4 +1,4 @@
-// WXGATE_LOG_FILE: logs go to a file through pino-roll (rotation by day and size), not stdout.
+// WXGATE_LOG_FILE: logs go to the file named (src/log-file.ts rotates it), not stdout.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

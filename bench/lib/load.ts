@@ -5,9 +5,13 @@ import autocannon from 'autocannon';
 import type { BuiltPush } from '../../src/dev/pushes.js';
 
 export interface LoadResult {
+  /** Requests whose latency was measured. */
   readonly requests: number;
-  /** Requests sent in all, when some were not measured (the constant-rate warm-up): CPU per request divides by this. */
-  readonly sent?: number;
+  /**
+   * Pushes answered with a 2xx in the whole load, the constant-rate warm-up included: the
+   * target's CPU over the load divided by this is its CPU per push.
+   */
+  readonly answered: number;
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
@@ -41,6 +45,7 @@ export async function runLoad(url: string, pool: readonly BuiltPush[], { duratio
   });
   return {
     requests: result.requests.total,
+    answered: result['2xx'],
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,

@@ -65,7 +65,11 @@ export async function run(argv: string[]): Promise<number> {
   );
   const server = await mock.listen(port, values.host ?? '127.0.0.1');
   // Signal handlers first, then the line that tells the world (and tests) we are up.
-  const stopped = runUntilSignal(logger, () => server.close());
+  const stopped = runUntilSignal(logger, () => server.close(), { timeoutMs: config.shutdownTimeoutMs });
   logger.info({ layer: 'mock', url: server.url }, `mock WeChat API at ${server.url} (set WECHAT_API_BASE=${server.url})`);
-  return stopped;
+  const code = await stopped;
+  // An injected latency fault (POST /__mock/faults {latencyMs}) holds a timer per call in flight:
+  // once the server is closed nothing else is worth waiting for, so SIGTERM means exit now.
+  setTimeout(() => process.exit(code), 0).unref();
+  return code;
 }

@@ -2,20 +2,28 @@
 // WXGATE_INTERNAL_TOKEN set it also serves the internal token API, with a keeper of its own
 // (the Redis lock keeps it to one fetch however many processes run one).
 import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { closeBy } from '../deadline.js';
 import { createMetrics } from '../metrics.js';
 import { createReceiver } from '../receiver/create-receiver.js';
 import { createApiRuntime } from '../wechat-api/create-api-runtime.js';
+import { commandLogger } from './command-logger.js';
 import { internalRouters, tokenCollectors } from './compose.js';
 import { runUntilSignal } from './run-until-signal.js';
+import { commandHelp } from './variables.js';
+
+const DESCRIPTION = `
+Starts the receiver on $HOST:$PORT: verifies WeChat's pushes, answers "success" and queues them in
+Redis (in the local spool while Redis is unreachable). SIGTERM/SIGINT: no new connections, the
+pushes in flight are answered (with Connection: close), and the process is gone within
+WXGATE_SHUTDOWN_TIMEOUT_MS whatever the clients do.`;
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    process.stdout.write('usage: wxgate serve\n\nStarts the receiver on $HOST:$PORT (see README for the variables).\n');
+    process.stdout.write(commandHelp('serve', DESCRIPTION));
     return 0;
   }
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, destination: config.logFile });
+  const logger = commandLogger(config);
   const metrics = createMetrics();
   const api = config.internalToken ? createApiRuntime({ config, logger }) : undefined;
   const receiver = createReceiver(
@@ -28,10 +36,15 @@ export async function run(argv: string[]): Promise<number> {
         }
       : { metrics },
   );
-  await api?.start();
   await receiver.listen();
-  return runUntilSignal(logger, async () => {
-    await receiver.close();
-    await api?.close();
-  });
+  // In the background: the first token fetch waits for Redis, the receiver does not.
+  api?.start().catch((err: Error) => logger.error({ layer: 'token', err: err.message }, 'token keeper did not start'));
+  return runUntilSignal(
+    logger,
+    async (deadline) => {
+      await receiver.close(deadline);
+      if (api) await closeBy(api.close(), deadline.cutAt, () => api.redis.disconnect());
+    },
+    { timeoutMs: config.shutdownTimeoutMs },
+  );
 }

@@ -1,6 +1,7 @@
 // `wxgate trace`: one user's messages across nginx and wxgate's layers, from the logs.
 // Reads plain or gzip files (or stdin) as a stream; see src/trace/.
 import { parseArgs } from 'node:util';
+import { endQuietlyOnClosedPipe } from './closed-pipe.js';
 import type { Readable, Writable } from 'node:stream';
 import { fileSource } from '../trace/read-lines.js';
 import { renderTimeline } from '../trace/render-timeline.js';
@@ -18,9 +19,11 @@ const defaultIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr:
 const USAGE = `usage: wxgate trace --openid ID [--at TIME [--window S] | --from TIME --to TIME]
                     [--appid ID] [--req-id ID] [--json] [FILE…]
 
-Prints each message of that user as a timeline: one row per layer (nginx access, receive,
-worker, handler, send) with its time and duration, the outcome, the slowest layer marked and
-anything over WeChat's 5 s limit flagged.
+Prints each message of that user as a timeline: one row per layer (nginx access and error
+log, receive, worker, handler, send) with its time and duration, the outcome (a reply that
+could not be sent is failed, with its errcode or HTTP status), the slowest layer marked and
+every row over 5 s flagged with what it meant: before the answer WeChat timed out; after
+success the user waited, WeChat did not.
 
   --openid ID    the user (FromUserName; the openid= of WeChat's push URL)
   --req-id ID    or one request: nginx's $request_id, wxgate's reqId
@@ -71,6 +74,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
     return fail(io, (err as Error).message);
   }
   const { values: v, positionals } = parsed;
+  endQuietlyOnClosedPipe(io.stdout);
   if (v.help) {
     io.stdout.write(USAGE);
     return 0;

@@ -1,5 +1,5 @@
 // Wires one receiver process: Redis (producer settings), the inbound queue, the spool and its
-// drainer, the Koa app. `listen` and `close` are all the CLI needs.
+// drainer, the Koa app on its HTTP server. `listen` and `close` are all the CLI needs.
 import type { Server } from 'node:http';
 import { once } from 'node:events';
 import type Router from '@koa/router';
@@ -11,6 +11,7 @@ import { createRedis } from '../redis.js';
 import { createRedisHealth, type RedisHealth } from '../redis-health/create-redis-health.js';
 import { batchWrites } from '../redis-write-batch.js';
 import { withTimeout } from '../with-timeout.js';
+import { deadlineIn, settledBy, type Deadline } from '../deadline.js';
 import { INBOUND_QUEUE } from '../queue/jobs.js';
 import { createInboundProducer } from '../queue/inbound-producer.js';
 import { createNonceBodies } from '../queue/nonce-bodies.js';
@@ -21,10 +22,17 @@ import { createPushStore } from './push-store.js';
 import { createReceiverApp, type ReceiverDeps } from './app.js';
 import { createMetricsRoutes } from './metrics-routes.js';
 import { createDashboard } from '../admin/dashboard.js';
+import { createHttpServer } from './http-server.js';
 
 export interface Receiver {
+  /** Binds PORT (a port in use is a ConfigError naming PORT); pushes are taken, and spooled while Redis is away, from then on. */
   listen(port?: number, host?: string): Promise<{ url: string; server: Server }>;
-  close(): Promise<void>;
+  /**
+   * Stops taking connections at once, answers in-flight pushes with `Connection: close`, closes
+   * idle connections, destroys what is still open at the deadline's cut; then the drainer, the
+   * spool and the queue, each bounded by the deadline.
+   */
+  close(deadline?: Deadline): Promise<void>;
   readonly queue: Queue;
   readonly metrics: Metrics;
   readonly redisHealth: RedisHealth;
@@ -78,7 +86,8 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
     },
     { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS },
   );
-  let server: Server | undefined;
+  const http = createHttpServer(app.callback(), config.http, { portVariable: 'PORT' });
+  let listening = false;
 
   return {
     queue,
@@ -93,33 +102,28 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
         if (!ready) logger.warn({ layer: 'receive', redis: redis.status }, 'Redis not reachable at start: pushes go to the spool until it is');
       }
       await watching;
-      server = app.listen(port, host);
-      await once(server, 'listening');
-      // Keep-alive longer than nginx's upstream keepalive_timeout, so nginx closes first.
-      server.keepAliveTimeout = 65_000;
+      const addr = await http.listen(port, host);
+      listening = true;
       drainer.start();
-      const addr = server.address();
-      const url = typeof addr === 'object' && addr ? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}` : '';
+      const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
       logger.info({ layer: 'receive', url, apps: config.apps.map((a) => a.appid), modes: Object.fromEntries(config.apps.map((a) => [a.appid, a.mode])) }, 'receiver listening');
       // compat is for the minutes of a switch in the MP console: say so while it lasts (issue 14).
       for (const { appid, mode } of config.apps) {
         if (mode === 'compat') logger.warn({ layer: 'receive', appid, mode }, 'accepting plaintext and encrypted pushes: set the target mode once the MP console is switched');
       }
-      return { url, server };
+      return { url, server: http.server };
     },
-    async close() {
-      if (server) {
-        const closing = once(server, 'close');
-        server.close();
-        server.closeIdleConnections();
-        await closing;
+    async close(deadline = deadlineIn(config.shutdownTimeoutMs)) {
+      if (listening) {
+        const { destroyed } = await http.close(deadline);
+        if (destroyed > 0) logger.warn({ layer: 'receive', connections: destroyed }, 'connections still open at the shutdown deadline: closed');
       }
-      await drainer.stop();
-      await spool.close();
-      await queue.close().catch(() => undefined);
-      await dashboard?.close();
+      await settledBy(drainer.stop(), deadline.at);
+      await settledBy(spool.close(), deadline.at);
+      await settledBy(queue.close(), deadline.at);
+      if (dashboard) await settledBy(dashboard.close(), deadline.at);
       redis.disconnect();
-      if (!shared) await redisHealth.close();
+      if (!shared) await settledBy(redisHealth.close(), deadline.at);
     },
   };
 }

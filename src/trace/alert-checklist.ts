@@ -64,7 +64,8 @@ const arrived: ChecklistItem = {
     const c = a.counts;
     const what = a.filter?.label ?? 'all';
     if (c.deliveries === 0) return `none: no ${what} push reached nginx or a receiver`;
-    return `${c.deliveries} (${what}): ${c.atNginx} at nginx, ${c.atReceiver} at a receiver, ${c.nginxOnly} at nginx only`;
+    const unknown = c.unknownType > 0 ? `; ${c.unknownType} of unknown type` : '';
+    return `${c.deliveries} (${what}): ${c.atNginx} at nginx, ${c.atReceiver} at a receiver, ${c.nginxOnly} at nginx only${unknown}`;
   },
 };
 
@@ -99,7 +100,27 @@ const redis: ChecklistItem = {
 const upstream: ChecklistItem = {
   id: 'upstream',
   text: 'nginx reached a receiver for every push (no 502/503/504; see nginx\'s error log for "connect() failed" or "upstream timed out")',
-  answer: ({ analysis: a }) => (a.counts.atNginx === 0 ? undefined : a.counts.unreached === 0 ? 'yes' : `no: ${a.counts.unreached} pushes found no receiver`),
+  answer: ({ analysis: a }) => {
+    if (a.counts.atNginx === 0) return undefined;
+    const errors = a.context.nginxErrors.map((n) => `${n.count} × ${n.says}`).join(', ');
+    const why = errors ? `; nginx's error log: ${errors}` : '';
+    if (a.counts.gatewayErrors === 0 && a.counts.unreached === 0) return `yes${why}`;
+    return `no: ${Math.max(a.counts.gatewayErrors, a.counts.unreached)} pushes answered 502/503/504 by nginx${why}`;
+  },
+};
+
+const running: ChecklistItem = {
+  id: 'running',
+  text: 'wxgate kept running, and its processes were not stalled (start/stop lines; nginx\'s arrival time against the receiver\'s start)',
+  answer: ({ analysis: a }) => {
+    const restarts = a.context.restarts.filter((r) => r.from <= a.window.to && (r.to ?? a.window.to) >= a.window.from);
+    const parts = [
+      ...restarts.map((r) => r.text),
+      a.counts.stalled > 0 ? `${a.counts.stalled} pushes waited seconds on a process that was not running (receive: stalled or access: stalled)` : '',
+    ].filter((p) => p !== '');
+    if (parts.length > 0) return `no: ${parts.join('; ')}`;
+    return a.counts.atReceiver > 0 ? 'yes: no start or stop in the window, no stalled push' : undefined;
+  },
 };
 
 const load: ChecklistItem = { id: 'load', text: 'Server load at that time: CPU, memory, open connections, event-loop lag (top, vmstat, ss -s, /metrics)' };
@@ -167,7 +188,8 @@ const noneArrived = (what: string): ChecklistItem => ({
     a.counts.deliveries === 0 ? 'yes: no push in the window; the problem is in front of nginx' : `no: ${a.counts.deliveries} pushes arrived, so it was partial (limits, load, part of the route)`,
 });
 
-const dnsResolve: ChecklistItem = { id: 'dns', text: 'The server URL\'s domain resolves to the alert\'s IP from several public resolvers (dig @8.8.8.8, dig @119.29.29.29, dig +trace)' };
+// WeChat's guide has the domain checked against 182.254.116.116 (the resolver it names), not a public one of our choosing.
+const dnsResolve: ChecklistItem = { id: 'dns', text: 'The server URL\'s domain resolves to the alert\'s IP from the resolver WeChat\'s guide names (dig @182.254.116.116 your.domain), and the authoritative servers answer (dig +trace)' };
 const domainState: ChecklistItem = { id: 'domain', text: 'The domain\'s registration, ICP filing and DNS provider are in good standing' };
 const listening: ChecklistItem = {
   id: 'listening',
@@ -191,11 +213,11 @@ const fixCause: ChecklistItem = { id: 'fix', text: 'Fix the cause of those failu
 const thirdParty: ChecklistItem = { id: 'third_party', text: 'The platform\'s authorization-event URL (component_verify_ticket, unauthorized, …) answers "success" within 5 s; it is the platform\'s endpoint, not an account\'s message URL' };
 
 const BY_FAMILY: Record<AlertFamily, ChecklistItem[]> = {
-  timeout: [ip, arrived, slow, ackFast, redis, upstream, load, network],
-  failure: [ip, arrived, answer, rejected, credentials, clock, upstream, format],
+  timeout: [ip, arrived, slow, ackFast, redis, upstream, running, load, network],
+  failure: [ip, arrived, answer, rejected, credentials, clock, upstream, running, format],
   network: [ip, arrived, listening, capacity, provider],
   markfail: [before, gap, arrived, fixCause],
-  unknown: [ip, arrived, slow, rejected, upstream],
+  unknown: [ip, arrived, slow, rejected, upstream, running],
 };
 
 function itemsFor(kind: AlertKind): ChecklistItem[] {
@@ -206,8 +228,10 @@ function itemsFor(kind: AlertKind): ChecklistItem[] {
 }
 
 export function checklist(c: CheckContext): CheckResult[] {
+  // Logs that do not cover the window, or hold another account's lines, answer nothing about it.
+  const speaks = c.analysis.coverage.covered && c.analysis.account.inLogs;
   return itemsFor(c.kind).map((item) => {
-    const answer = item.answer?.(c);
+    const answer = speaks || item.id === 'answer' ? item.answer?.(c) : undefined;
     return answer === undefined ? { id: item.id, text: item.text, answered: false } : { id: item.id, text: item.text, answered: true, answer };
   });
 }

@@ -48,17 +48,18 @@ export const ALERT_KINDS: Record<AlertKindId, AlertKind> = {
 
 // First match wins: the specific kinds come before the words they contain
 // ("DNS超时" before any 超时, MarkFail's "多次失败" before 失败).
+// Traditional forms too: a WeChat client set to 繁體 shows the whole alert in Traditional characters.
 const PATTERNS: [AlertKindId, RegExp][] = [
-  ['ticket_timeout', /component_verify_ticket[^\n]*(超时|5\s*S内没有返回|5\s*秒内没有返回|time\s*out)/i],
-  ['ticket_failure', /component_verify_ticket[^\n]*(失败|没有返回success|fail)/i],
-  ['component_timeout', /(第三方平台消息|组件消息)[^\n]*(超时|5\s*秒内没有返回|time\s*out)/i],
-  ['component_failure', /(第三方平台消息|组件消息)[^\n]*(失败|没有返回success|fail)/i],
-  ['markfail', /mark\s*fail|自动屏蔽|被屏蔽|暂时不推送消息/i],
-  ['dns_timeout', /DNS\s*超时|解析DNS超时|DNS\s*time\s*out/i],
-  ['dns_failure', /DNS\s*失败|解析DNS失败|域名解析失败|DNS\s*fail/i],
-  ['connection_timeout', /连接超时|连接[^\n]*时发生超时|connection\s*time\s*out/i],
-  ['request_timeout', /请求超时|5\s*秒内没有返回|没有在5秒内返回|request\s*time\s*out|within\s*5\s*seconds/i],
-  ['response_failure', /回应失败|回应不合法|回复不合法|response\s*fail|invalid\s*response/i],
+  ['ticket_timeout', /component_verify_ticket[^\n]*(超时|超時|5\s*S內?内?没有返回|5\s*秒[内內][没沒]有返回|time\s*out)/i],
+  ['ticket_failure', /component_verify_ticket[^\n]*(失败|失敗|[没沒]有返回success|fail)/i],
+  ['component_timeout', /(第三方平台消息|组件消息|組件消息)[^\n]*(超时|超時|5\s*秒[内內][没沒]有返回|time\s*out)/i],
+  ['component_failure', /(第三方平台消息|组件消息|組件消息)[^\n]*(失败|失敗|[没沒]有返回success|fail)/i],
+  ['markfail', /mark\s*fail|自动屏蔽|自動屏蔽|被屏蔽|暂时不推送消息|暫時不推送消息/i],
+  ['dns_timeout', /DNS\s*(超时|超時)|解析DNS(超时|超時)|DNS\s*time\s*out/i],
+  ['dns_failure', /DNS\s*(失败|失敗)|解析DNS(失败|失敗)|域名解析(失败|失敗)|DNS\s*fail/i],
+  ['connection_timeout', /(连接|連接)(超时|超時)|(连接|連接)[^\n]*时发生(超时|超時)|連接[^\n]*時發生超時|connection\s*time\s*out/i],
+  ['request_timeout', /请求超时|請求超時|5\s*秒[内內][没沒]有返回|[没沒]有在5秒[内內]返回|request\s*time\s*out|within\s*5\s*seconds/i],
+  ['response_failure', /回应失败|回應失敗|回应不合法|回應不合法|回复不合法|回復不合法|response\s*fail|invalid\s*response/i],
 ];
 
 /** The kind, from the alert's 内容 first, then from anywhere in the text. */

@@ -2,6 +2,9 @@
 
 /** access is nginx; the rest are wxgate's layers (DESIGN.md, "Log lines"). */
 export const LAYERS = ['access', 'receive', 'worker', 'handler', 'send', 'token'] as const;
+/** nginx's error log (upstream timeouts, refused connections), and wxgate lines without a layer ("stopping"). */
+export const NGINX_ERROR_LAYER = 'nginx-error';
+export const PROCESS_LAYER = 'process';
 export type KnownLayer = (typeof LAYERS)[number];
 export type Layer = KnownLayer | (string & {});
 
@@ -15,6 +18,10 @@ export interface AccessDetail {
   path?: string;
   /** The push's `timestamp` query parameter (seconds): when WeChat signed this delivery. */
   pushTs?: number;
+  /** The push's `nonce`: with openid and timestamp it names one push (signatures may be masked). */
+  nonce?: string;
+  /** $time_local's zone, ms east of UTC: nginx's error log writes the same local time without one. */
+  zoneOffsetMs?: number;
   /** Every receiver nginx tried, in order ("a:1, b:2" after a retry). */
   upstreamAddrs: string[];
   upstreamStatuses: (number | undefined)[];
@@ -46,7 +53,21 @@ export interface LogEvent {
   waitMs?: number;
   steps?: Record<string, number>;
   msg?: string;
-  /** Only for nginx lines. */
+  /** wxgate's error code (wechat_http_5xx, redis_data_lost, …) or nginx's error kind. */
+  code?: string;
+  errmsg?: string;
+  /** The send's (or the job's) try, 1-based. */
+  attempt?: number;
+  jobId?: string;
+  pid?: number;
+  handlerMs?: number;
+  /** A process line (start, stop, Redis state): see process-lines.ts. */
+  life?: string;
+  /** "receiver listening" names the accounts this wxgate serves. */
+  apps?: string[];
+  /** nginx error-log lines: the local wall clock as if it were UTC, until the zone is known. */
+  wallMs?: number;
+  /** Only for nginx lines (access, and the error log's request). */
   access?: AccessDetail;
 }
 

@@ -7,12 +7,15 @@
 // one join by openid + stamp (CreateTime), unless that would merge two different dedupKeys
 // (two messages in the same second). A push that never reached a receiver has only its URL's
 // openid and timestamp; it joins the one message of that openid created just before it.
-import { startOf, type LogEvent } from './event.js';
+import { classifyDelivery } from './classify.js';
+import { NGINX_ERROR_LAYER, startOf, type LogEvent } from './event.js';
 
 export interface Delivery {
   reqId?: string;
   access?: LogEvent;
   receive?: LogEvent;
+  /** nginx error-log lines about this push (upstream timed out, connection refused). */
+  errors?: LogEvent[];
 }
 
 export interface Identity {
@@ -63,12 +66,39 @@ export function deliveryStart(d: Delivery): number {
   return Math.min(...deliveryEvents(d).map(startOf));
 }
 
+const pushKey = (e: LogEvent): string | undefined =>
+  e.openid !== undefined && e.access?.pushTs !== undefined ? `${e.openid}|${e.access.pushTs}|${e.access.nonce ?? ''}` : undefined;
+
+/**
+ * nginx's error-log lines to the access line of the same push (same openid, timestamp and
+ * nonce, written while that request was open); returns the lines no access line claimed.
+ */
+function attachErrors(deliveries: Delivery[], errors: LogEvent[]): LogEvent[] {
+  const byPush = new Map<string, Delivery[]>();
+  for (const d of deliveries) {
+    const k = d.access ? pushKey(d.access) : undefined;
+    if (k !== undefined) byPush.set(k, [...(byPush.get(k) ?? []), d]);
+  }
+  return errors.filter((e) => {
+    const k = pushKey(e);
+    const d = k === undefined ? undefined : byPush.get(k)?.find((c) => e.end >= startOf(c.access!) - 1000 && e.end <= c.access!.end + 1000);
+    if (!d) return true;
+    (d.errors ??= []).push(e);
+    return false;
+  });
+}
+
 /** Access and receive lines paired by request id; every other line returned as is. */
 export function buildDeliveries(events: LogEvent[]): { deliveries: Delivery[]; others: LogEvent[] } {
   const byReqId = new Map<string, Delivery>();
   const deliveries: Delivery[] = [];
   const others: LogEvent[] = [];
+  const errors: LogEvent[] = [];
   for (const e of events) {
+    if (e.layer === NGINX_ERROR_LAYER) {
+      errors.push(e);
+      continue;
+    }
     // A receive line without status, outcome or request id is about the process
     // ("receiver listening"), not about a push.
     const isPush = e.layer === 'receive' && (e.status !== undefined || e.outcome !== undefined || e.reqId !== undefined);
@@ -90,6 +120,7 @@ export function buildDeliveries(events: LogEvent[]): { deliveries: Delivery[]; o
     deliveries.push(d);
   }
   deliveries.sort((a, b) => deliveryStart(a) - deliveryStart(b));
+  others.push(...attachErrors(deliveries, errors));
   return { deliveries, others };
 }
 
@@ -164,17 +195,45 @@ function joinNginxOnly(items: Item[], fields: Identity[], uf: UnionFind): void {
     list.push(i);
     stampedByOpenid.set(f.openid, list);
   });
+  const answeredBy = new Map<number, number>();
   items.forEach((item, i) => {
     const d = item.delivery;
-    if (!d || d.receive || !d.access) return;
-    const pushTs = d.access.access?.pushTs;
-    const openid = d.access.openid;
+    if (!d?.receive || classifyDelivery(d).result !== 'ok') return;
+    const r = uf.find(i);
+    const end = Math.max(...deliveryEvents(d).map((x) => x.end));
+    answeredBy.set(r, Math.min(answeredBy.get(r) ?? Infinity, end));
+  });
+  // Deliveries nginx alone logged (502, 499) of one push are one message, joined or not.
+  const samePush = new Map<string, number>();
+  items.forEach((item, i) => {
+    const e = item.delivery?.access ?? (item.events[0]?.layer === NGINX_ERROR_LAYER ? item.events[0] : undefined);
+    if (!e || item.delivery?.receive) return;
+    const k = `${e.openid}|${e.access?.pushTs}`;
+    if (e.openid === undefined || e.access?.pushTs === undefined) return;
+    const first = samePush.get(k);
+    if (first === undefined) samePush.set(k, i);
+    else uf.union(first, i);
+  });
+  items.forEach((item, i) => {
+    const d = item.delivery;
+    const e = d?.access ?? (item.events[0]?.layer === NGINX_ERROR_LAYER ? item.events[0] : undefined);
+    if (!e || d?.receive) return;
+    const pushTs = e.access?.pushTs;
+    const openid = e.openid;
     if (pushTs === undefined || openid === undefined) return;
-    const roots = new Set(
-      (stampedByOpenid.get(openid) ?? [])
-        .filter((j) => pushTs - fields[j]!.stamp! >= -2 && pushTs - fields[j]!.stamp! <= RETRY_SPAN_S)
-        .map((j) => uf.find(j)),
-    );
+    // The same push (a retry carries the same timestamp and nonce) that did reach a receiver;
+    // else the message created that second; else the one message created in the retry span.
+    const candidates = (stampedByOpenid.get(openid) ?? []).filter((j) => pushTs - fields[j]!.stamp! >= -2 && pushTs - fields[j]!.stamp! <= RETRY_SPAN_S);
+    const samePushAt = candidates.filter((j) => {
+      const a = items[j]!.delivery?.access?.access;
+      return a?.pushTs === pushTs && a.nonce !== undefined && a.nonce === e.access?.nonce;
+    });
+    const sameSecond = candidates.filter((j) => fields[j]!.stamp === pushTs);
+    // WeChat retries only what was not answered: a message answered success before this push
+    // was signed is not what it retried (else an unrelated push gets glued to it).
+    const retriable = candidates.filter((j) => !((answeredBy.get(uf.find(j)) ?? Infinity) < startOf(e)));
+    const chosen = samePushAt.length > 0 ? samePushAt : sameSecond.length > 0 ? sameSecond : retriable;
+    const roots = new Set(chosen.map((j) => uf.find(j)));
     if (roots.size === 1) uf.union([...roots][0]!, i);
   });
 }

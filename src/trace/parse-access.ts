@@ -41,8 +41,15 @@ function appidFromPath(path: string | undefined): string | undefined {
   return m ? decodeURIComponent(m[1]!) : undefined;
 }
 
+/** "+0800" at the end of $time_local, as ms east of UTC. */
+function zoneOf(timeLocal: string | undefined): number | undefined {
+  const m = timeLocal === undefined ? null : /([+-])(\d{2})(\d{2})$/.exec(timeLocal);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600_000 + Number(m[3]) * 60_000) : undefined;
+}
+
 interface AccessFields {
   end: number;
+  timeLocal?: string;
   requestTime?: unknown;
   request?: string;
   status?: unknown;
@@ -71,6 +78,8 @@ function toEvent(f: AccessFields): LogEvent {
   set('method', method);
   set('path', path);
   set('pushTs', num(query.get('timestamp') ?? undefined));
+  set('nonce', query.get('nonce') ?? undefined);
+  set('zoneOffsetMs', zoneOf(f.timeLocal));
   set('upstreamMs', sumSeconds(f.upstreamResponseTime));
   set('upstreamConnectMs', sumSeconds(f.upstreamConnectTime));
   set('bodyBytes', num(f.bodyBytes));
@@ -93,6 +102,7 @@ export function parseAccessJson(o: Json): LogEvent | undefined {
   if (end === undefined) return undefined;
   return toEvent({
     end,
+    timeLocal: str(o.time_local),
     requestTime: o.request_time,
     request: str(o.request),
     status: o.status,
@@ -130,7 +140,7 @@ export function parseAccessText(line: string): LogEvent | undefined {
   const [, remoteAddr, timeLocal, request, status, bytes, tail = ''] = m;
   const end = parseTimeLocal(timeLocal!);
   if (end === undefined) return undefined;
-  const f: AccessFields = { end, request, status, bodyBytes: bytes, remoteAddr };
+  const f: AccessFields = { end, timeLocal, request, status, bodyBytes: bytes, remoteAddr };
   const rest = tail.replace(TAIL_KV, (_all, key: string, value: string) => {
     const name = TAIL_NAMES[key.toLowerCase()];
     if (name !== undefined) (f as unknown as Record<string, unknown>)[name] = value;

@@ -3,6 +3,7 @@
 // undefined and are skipped.
 import type { LogEvent } from './event.js';
 import { parseAccessJson, parseAccessText } from './parse-access.js';
+import { isErrorLogLine, parseErrorLine } from './parse-error-log.js';
 import { parseWxgate, type Json } from './parse-wxgate.js';
 import { parseTimeLocal } from './time.js';
 
@@ -22,6 +23,7 @@ export function parseLine(line: string): LogEvent | undefined {
       return parseWxgate(j);
     }
   }
+  if (isErrorLogLine(line)) return parseErrorLine(line);
   return parseAccessText(line);
 }
 

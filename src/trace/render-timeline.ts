@@ -19,7 +19,8 @@ function header(tl: Timeline): string {
 }
 
 function cells(row: TimelineRow): string[] {
-  const marks = [row.overLimit ? '!! over 5 s' : '', row.slowest ? '<- slowest' : ''].filter((m) => m !== '');
+  const flag = row.flag ? `${row.flag.kind === 'wechat_timeout' ? '!!' : '!'} ${row.flag.text}` : '';
+  const marks = [flag, row.slowest ? '<- slowest' : ''].filter((m) => m !== '');
   const own = row.selfMs !== undefined && row.selfMs !== row.ms ? formatMs(row.selfMs) : '';
   const detail = [row.detail, row.reqId !== undefined && row.layer === 'access' ? `reqId ${row.reqId}` : ''].filter((d) => d !== '').join('  ');
   return [
@@ -46,6 +47,8 @@ export function renderTimeline(tl: Timeline): string {
     ...table([head, ...tl.rows.map(cells)]).map((l) => `  ${l}`),
   ];
   if (tl.overLimit) lines.push(`  !! an answer took WeChat's 5 s limit or more: WeChat counted a timeout and retried`);
+  const after = tl.rows.filter((r) => r.flag?.kind === 'after_ack');
+  if (after.length > 0) lines.push(`  !  ${after.map((r) => r.layer).join(', ')} took 5 s or more after WeChat had its success: the user waited for the reply, WeChat did not time out`);
   lines.push(`  => ${tl.outcome.kind}: ${tl.outcome.text}`);
   return lines.join('\n');
 }

@@ -26,7 +26,7 @@ function offsetMs(zone: string | undefined): number {
  * have a fraction) and epoch ms (12–13 digits); dates without a zone are Beijing time.
  */
 export function parseTime(text: string): number | undefined {
-  const s = text.trim();
+  const s = normalizeDate(text);
   if (/^\d{9,10}(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
   if (/^\d{12,13}$/.test(s)) return Number(s);
   const d = DATE_TIME.exec(s);
@@ -36,6 +36,20 @@ export function parseTime(text: string): number | undefined {
     return utc === undefined ? undefined : utc - offsetMs(zone);
   }
   return parseTimeLocal(s);
+}
+
+/**
+ * Dates as people paste them, to `2014-12-01 20:12:00`: full-width digits and colons, all-Chinese
+ * dates (`2014年12月1日 20时12分00秒`), several spaces between date and time (issue 19).
+ */
+export function normalizeDate(text: string): string {
+  return text
+    .replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
+    .replace(/：/g, ':')
+    .replace(/(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]/, '$1-$2-$3 ')
+    .replace(/(\d{1,2})\s*[时點点]\s*(\d{1,2})\s*分(?:\s*(\d{1,2})\s*秒)?/, (_m, h: string, mi: string, se?: string) => `${h}:${mi.padStart(2, '0')}${se ? `:${se.padStart(2, '0')}` : ''}`)
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** nginx $time_local (`01/Dec/2014:20:12:00 +0800`) to epoch ms. */

@@ -1,8 +1,10 @@
 // One message's life as rows, one per layer line: when it started, how long it took, how
 // it ended. Marks the slowest layer (by its own time: nginx's time minus the receiver's)
-// and every answer that took WeChat's 5 s or more.
+// and every row of any layer that took WeChat's 5 s or more, saying what that meant for
+// WeChat: before the answer it is WeChat's timeout; after `success` the user waited, but WeChat
+// did not (issue 19).
 import { classifyDelivery, type DeliveryVerdict } from './classify.js';
-import { WECHAT_LIMIT_MS, startOf, type Layer, type LogEvent } from './event.js';
+import { NGINX_ERROR_LAYER, WECHAT_LIMIT_MS, startOf, type Layer, type LogEvent } from './event.js';
 import type { Identity, Message } from './group.js';
 import { formatMs } from './time.js';
 
@@ -20,10 +22,15 @@ export interface TimelineRow {
   ok: boolean;
   detail: string;
   slowest?: boolean;
+  /** Took WeChat's 5 s or more; `flag` says what that meant. */
   overLimit?: boolean;
+  flag?: { kind: FlagKind; text: string };
 }
 
-export type MessageOutcome = 'success' | 'slow' | 'rejected' | 'unreached' | 'failed';
+/** wechat_timeout: WeChat waited 5 s for this answer and counted a timeout; after_ack: the work after `success` took long (the user waited, WeChat did not). */
+export type FlagKind = 'wechat_timeout' | 'after_ack';
+
+export type MessageOutcome = 'success' | 'slow' | 'rejected' | 'unreached' | 'abandoned' | 'failed' | 'pending';
 
 export interface DeliverySummary extends DeliveryVerdict {
   n: number;
@@ -44,8 +51,6 @@ export interface Timeline {
   overLimit: boolean;
 }
 
-const SYNC_LAYERS = new Set<Layer>(['access', 'receive']);
-
 function stepsText(steps: Record<string, number> | undefined): string {
   if (!steps) return '';
   return Object.entries(steps)
@@ -61,17 +66,27 @@ function accessDetail(e: LogEvent): string {
 }
 
 function rowOf(e: LogEvent): Omit<TimelineRow, 'delivery'> {
-  const failed = e.outcome === 'rejected' || e.outcome === 'failed' || (e.status ?? 0) >= 400;
+  const failed = e.outcome === 'rejected' || e.outcome === 'failed' || e.outcome === 'retrying' || (e.status ?? 0) >= 400 || e.layer === NGINX_ERROR_LAYER;
   let outcome: string;
   let detail = '';
   if (e.layer === 'access') {
-    outcome = e.status === undefined ? '?' : String(e.status);
+    outcome = e.status === undefined ? '?' : e.status === 499 ? '499 WeChat closed the connection' : String(e.status);
     detail = accessDetail(e);
+  } else if (e.layer === NGINX_ERROR_LAYER) {
+    outcome = e.code ?? 'error';
+    detail = e.msg ?? '';
   } else {
     const code = e.errcode !== undefined ? ` errcode ${e.errcode}` : '';
     const reason = e.reason !== undefined ? ` ${e.reason}` : '';
-    outcome = `${e.outcome ?? (e.status !== undefined ? String(e.status) : e.msg ?? 'logged')}${reason}${code}`;
-    const parts = [stepsText(e.steps), e.waitMs !== undefined ? `waited ${formatMs(e.waitMs)} in queue` : ''];
+    // A failed send without an errcode: the HTTP status or network error is in code/errmsg.
+    const why = e.errcode === undefined && e.code !== undefined ? ` ${e.code}${e.errmsg ? ` (${e.errmsg})` : ''}` : '';
+    outcome = `${e.outcome ?? (e.status !== undefined ? String(e.status) : e.msg ?? 'logged')}${reason}${code}${why}`;
+    const parts = [
+      e.attempt !== undefined && e.layer === 'send' ? `attempt ${e.attempt}` : '',
+      stepsText(e.steps),
+      e.waitMs !== undefined ? `waited ${formatMs(e.waitMs)} in queue` : '',
+      e.handlerMs !== undefined ? `handler ${formatMs(e.handlerMs)}` : '',
+    ];
     detail = parts.filter((p) => p !== '').join('; ');
   }
   const row: Omit<TimelineRow, 'delivery'> = { layer: e.layer, start: startOf(e), end: e.end, outcome, ok: !failed, detail };
@@ -117,34 +132,88 @@ function selfTimes(rows: TimelineRow[]): void {
   }
 }
 
-function laterSummary(later: LogEvent[], pushedAt: number): { failed?: LogEvent; text: string } {
-  const last = new Map<Layer, LogEvent>();
-  for (const e of later) last.set(e.layer, e);
-  const failed = [...last.values()].find((e) => e.outcome === 'failed');
+/** The client's own line for an HTTP call ("wechat api call failed"): the send line after it says the same with the job's attempt. */
+const isClientLine = (e: LogEvent): boolean => e.layer === 'send' && e.outcome === undefined && /^wechat api call/.test(e.msg ?? '');
+
+/** Drops the client's duplicate of a send line (same job, logged in the same few ms), keeping its code. */
+export function foldClientLines(later: LogEvent[]): LogEvent[] {
+  return later.filter((e) => {
+    if (!isClientLine(e)) return true;
+    const twin = later.find((o) => o !== e && o.layer === 'send' && o.outcome !== undefined && o.jobId === e.jobId && Math.abs(o.end - e.end) <= 50);
+    if (!twin) return true;
+    twin.code ??= e.code;
+    return false;
+  });
+}
+
+interface LaterSummary {
+  failed?: LogEvent;
+  pending?: LogEvent;
+  text: string;
+}
+
+/** Each reply job's last send line decides that reply: sent, failed, or still retrying. */
+function laterSummary(later: LogEvent[], pushedAt: number): LaterSummary {
+  const byLayer = new Map<Layer, LogEvent>();
+  const byJob = new Map<string, LogEvent>();
+  for (const e of [...later].sort((a, b) => a.end - b.end)) {
+    if (e.outcome === undefined) continue;
+    byLayer.set(e.layer, e);
+    if (e.layer === 'send') byJob.set(e.jobId ?? `#${byJob.size}`, e);
+  }
+  const sends = [...byJob.values()];
+  const failed = sends.find((e) => e.outcome === 'failed' || e.outcome === 'refused') ?? [...byLayer.values()].find((e) => e.outcome === 'failed');
   if (failed) return { failed, text: '' };
-  const send = last.get('send');
-  if (send) return { text: `reply ${send.outcome ?? 'sent'} ${formatMs(send.end - pushedAt)} after the push` };
-  const worker = last.get('worker') ?? last.get('handler');
+  const pending = sends.find((e) => e.outcome === 'retrying');
+  if (pending) return { pending, text: `reply not sent yet: attempt ${pending.attempt ?? '?'} failed (${pending.errcode !== undefined ? `errcode ${pending.errcode}` : pending.code ?? 'error'}), retrying` };
+  const sent = sends.filter((e) => e.outcome === 'sent');
+  if (sent.length > 0) {
+    const last = sent[sent.length - 1]!;
+    return { text: `${sent.length === 1 ? 'reply' : `${sent.length} replies`} sent ${formatMs(last.end - pushedAt)} after the push` };
+  }
+  if (sends.length > 0) return { text: `reply ${sends[sends.length - 1]!.outcome}` };
+  const worker = byLayer.get('worker') ?? byLayer.get('handler');
   if (worker) return { text: `worker ${worker.outcome ?? 'logged'}` };
   return { text: 'no worker line yet' };
 }
 
+function failureText(e: LogEvent): string {
+  if (e.errcode !== undefined) return `errcode ${e.errcode}${e.errmsg ? ` (${e.errmsg})` : ''}`;
+  if (e.code !== undefined) return `${e.code}${e.errmsg ? ` (${e.errmsg})` : ''}`;
+  return e.reason ?? 'failed';
+}
+
 function outcomeOf(deliveries: DeliverySummary[], later: LogEvent[], pushedAt: number): Timeline['outcome'] {
   const ok = deliveries.find((d) => d.result === 'ok');
-  const { failed, text } = laterSummary(later, pushedAt);
+  const { failed, pending, text } = laterSummary(later, pushedAt);
   if (failed) {
-    const code = failed.errcode !== undefined ? `errcode ${failed.errcode}` : failed.reason ?? 'failed';
-    return { kind: 'failed', layer: `${failed.layer}: ${code}`, text: `failed at ${failed.layer}: ${code}` };
+    const code = failureText(failed);
+    const tries = failed.attempt !== undefined ? ` after ${failed.attempt} attempt${failed.attempt === 1 ? '' : 's'}` : '';
+    return { kind: 'failed', layer: `${failed.layer}: ${code}`, text: `failed at ${failed.layer}: ${code}${tries}` };
   }
   if (ok || deliveries.length === 0) {
     const tries = deliveries.length > 1 ? ` on delivery ${ok?.n} of ${deliveries.length}` : '';
     const answered = ok ? `answered ${ok.text.replace(/^answered /, '')}${tries}` : 'no access or receive line';
-    return { kind: 'success', text: `${answered}; ${text}` };
+    return { kind: pending ? 'pending' : 'success', text: `${answered}; ${text}` };
   }
   const lastTry = deliveries[deliveries.length - 1]!;
   const kind: MessageOutcome = lastTry.result === 'ok' ? 'success' : lastTry.result;
   const tries = deliveries.length > 1 ? ` (all ${deliveries.length} deliveries failed)` : '';
   return { kind, layer: lastTry.layer, text: `${lastTry.text}${tries}` };
+}
+
+const SYNC_LAYERS = new Set<Layer>(['access', 'receive']);
+
+/** Every row that took 5 s or more, with what it meant for WeChat. */
+function flagRows(rows: TimelineRow[]): void {
+  for (const row of rows) {
+    const ms = row.ms ?? 0;
+    if (ms < WECHAT_LIMIT_MS) continue;
+    row.overLimit = true;
+    row.flag = SYNC_LAYERS.has(row.layer)
+      ? { kind: 'wechat_timeout', text: 'over 5 s before the answer: WeChat timed out and retried' }
+      : { kind: 'after_ack', text: 'over 5 s after success: the user waited for the reply; not a WeChat timeout' };
+  }
 }
 
 export function buildTimeline(message: Message): Timeline {
@@ -156,12 +225,14 @@ export function buildTimeline(message: Message): Timeline {
     if (d.reqId !== undefined) s.reqId = d.reqId;
     return s;
   });
-  for (const e of message.later) rows.push(rowOf(e));
+  message.deliveries.forEach((d, i) => {
+    for (const e of d.errors ?? []) rows.push({ ...rowOf(e), delivery: i + 1 });
+  });
+  const later = foldClientLines(message.later);
+  for (const e of later) rows.push(rowOf(e));
   rows.sort((a, b) => a.start - b.start || (a.layer === 'access' ? -1 : b.layer === 'access' ? 1 : 0));
   selfTimes(rows);
-  for (const row of rows) {
-    if (SYNC_LAYERS.has(row.layer) && (row.ms ?? 0) >= WECHAT_LIMIT_MS) row.overLimit = true;
-  }
+  flagRows(rows);
   let slowest: TimelineRow | undefined;
   for (const row of rows) {
     const t = row.selfMs ?? row.ms;
@@ -175,8 +246,8 @@ export function buildTimeline(message: Message): Timeline {
     totalMs: message.end - message.start,
     rows,
     deliveries,
-    outcome: outcomeOf(deliveries, message.later, message.start),
-    overLimit: rows.some((r) => r.overLimit) || deliveries.some((d) => d.result === 'slow'),
+    outcome: outcomeOf(deliveries, later, message.start),
+    overLimit: rows.some((r) => r.flag?.kind === 'wechat_timeout') || deliveries.some((d) => d.result === 'slow'),
   };
   if (slowest) tl.slowest = { layer: slowest.layer, ms: slowest.selfMs ?? slowest.ms ?? 0 };
   return tl;

@@ -3,8 +3,9 @@
 // reply twice: replies are jobs with derived ids, sent (and retried) on their own.
 // BullMQ's stalled-job check hands a job whose worker died (kill -9) to another worker once its
 // lock expires: within WXGATE_LOCK_DURATION_MS + WXGATE_STALLED_INTERVAL_MS (15 s by default;
-// issue 14 saw 56–82 s with BullMQ's 30 s + 30 s). close() is graceful: running jobs finish, no
-// new ones start.
+// issue 14 saw 56–82 s with BullMQ's 30 s + 30 s). close() is graceful within the shutdown
+// deadline: no new jobs start, running ones finish until the deadline's cut, then the workers
+// are closed by force and what still runs is left to another worker the same way.
 // https://docs.bullmq.io/guide/workers/stalled-jobs, https://docs.bullmq.io/guide/workers/graceful-shutdown
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -23,6 +24,8 @@ import { createSendAdmission } from './send-admission.js';
 import { createSendMarker, type SendMarker } from './send-marker.js';
 import { createTokenWait } from './token-wait.js';
 import type { TokenAvailability } from '../wechat-api/token-availability.js';
+import { deadlineIn, settledBy, type Deadline } from '../deadline.js';
+import { isConnectionError } from '../redis-state-log.js';
 
 export interface WorkersDeps {
   config: Config;
@@ -59,8 +62,8 @@ export interface WorkersOptions {
 
 export interface Workers {
   start(): Promise<void>;
-  /** Graceful: waits for running jobs. */
-  close(): Promise<void>;
+  /** Graceful until the deadline's cut (running jobs finish), then by force; done by `deadline.at`. */
+  close(deadline?: Deadline): Promise<void>;
   readonly inbound?: Worker<InboundJobData, InboundResult>;
   readonly outbound?: Worker<OutboundJobData, OutboundResult>;
   readonly outboundQueue: Queue<OutboundJobData>;
@@ -91,7 +94,7 @@ export function createWorkers(
   const marker = givenMarker ?? createSendMarker({ redis }, { prefix });
   const tokenWait = createTokenWait({ availability }, { baseMs: tokenWaitBaseMs, maxMs: tokenWaitMaxMs });
   const outboundQueue = new Queue<OutboundJobData>(OUTBOUND_QUEUE, { connection: redis, prefix });
-  outboundQueue.on('error', (err) => log.warn({ err: err.message }, 'outbound queue error'));
+  outboundQueue.on('error', (err) => (isConnectionError(err) ? log.debug({ err: err.message }, 'outbound queue connection error') : log.warn({ err: err.message }, 'outbound queue error')));
   const common = { connection: redis, prefix, autorun: false, lockDuration, stalledInterval, maxStalledCount, name, ...keepFinished() };
 
   const inbound = queues.includes('inbound')
@@ -113,9 +116,21 @@ export function createWorkers(
     : undefined;
   const workers = [inbound, outbound].filter((w): w is NonNullable<typeof w> => w !== undefined);
   for (const w of workers) {
-    w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'worker error'));
+    // Lost connections are told once per change of state (redis-state-log.ts), not per retry.
+    w.on('error', (err) => (isConnectionError(err) ? log.debug({ queue: w.name, err: err.message }, 'worker connection error') : log.warn({ queue: w.name, err: err.message }, 'worker error')));
     // A job whose worker died is run again; the log says so, with the job's keys.
     w.on('stalled', (jobId) => log.warn({ queue: w.name, jobId, dedupKey: w.name === INBOUND_QUEUE ? jobId : undefined }, 'stalled job recovered: it will run again'));
+  }
+
+  /**
+   * pause() takes no new job and waits for the running ones (BullMQ's graceful close cannot be
+   * forced once begun, so the wait is the pause and the close is always close(force)). Resolves
+   * false when jobs were still running at the cut.
+   */
+  async function finish(w: Worker, { cutAt, at }: Deadline): Promise<boolean> {
+    const finished = await settledBy(w.pause(), cutAt);
+    await settledBy(w.close(true), at);
+    return finished;
   }
 
   let started = false;
@@ -133,12 +148,13 @@ export function createWorkers(
       await Promise.all(workers.map((w) => w.waitUntilReady()));
       log.info({ queues: workers.map((w) => w.name), concurrency, outboundConcurrency, lockDuration, stalledInterval }, 'workers running');
     },
-    async close() {
+    async close(deadline = deadlineIn(10_000)) {
       // Handlers first: the replies they queue while finishing can still be sent by `outbound`.
-      if (inbound) await inbound.close();
-      if (outbound) await outbound.close();
-      await outboundQueue.close().catch(() => undefined);
+      const left: string[] = [];
+      for (const w of workers) if (!(await finish(w, deadline))) left.push(w.name);
+      await settledBy(outboundQueue.close(), deadline.at);
       redis.disconnect();
+      if (left.length > 0) log.warn({ queues: left, redis: redis.status }, 'workers not finished at the shutdown deadline (jobs still running, or Redis away): their jobs go to another worker once their locks expire');
       log.info({ queues: workers.map((w) => w.name) }, 'workers closed');
     },
   };

@@ -2,10 +2,12 @@
 // the access-token keeper (refresh-ahead included), the API client, the two workers and the
 // process's watch on Redis (src/redis-health), unless it is handed one.
 import type { Config } from '../config.js';
+import { closeBy, deadlineIn, settledBy, type Deadline } from '../deadline.js';
 import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { createRedisHealth, type RedisHealth } from '../redis-health/create-redis-health.js';
 import { loadHandlers } from '../handlers/load-handlers.js';
+import { watchRedisState } from '../redis-state-log.js';
 import type { WeChatClient } from '../wechat-api/client.js';
 import { createApiRuntime } from '../wechat-api/create-api-runtime.js';
 import type { TokenAvailability } from '../wechat-api/token-availability.js';
@@ -19,8 +21,13 @@ export interface WorkerRuntime {
   /** Whether this process can get each account's token (for /readyz). */
   readonly availability: TokenAvailability;
   readonly redisHealth: RedisHealth;
+  /**
+   * Starts the Redis watch, the keeper and the workers side by side; resolves once all run. While
+   * Redis is away that is when it comes back (the workers wait and retry): `all` does not wait.
+   */
   start(): Promise<void>;
-  close(): Promise<void>;
+  /** Within the deadline whatever Redis does (see Workers.close). */
+  close(deadline?: Deadline): Promise<void>;
 }
 
 export interface WorkerRuntimeDeps extends Pick<WorkersDeps, 'marker'> {
@@ -46,6 +53,7 @@ export async function createWorkerRuntime(
   const api = createApiRuntime({ config, logger, metrics }, { keeper });
   const { keeper: tokenKeeper, client, availability } = api;
   const workers = createWorkers({ config, logger, handlers, client, availability, marker }, options);
+  watchRedisState(workers.redis, logger.child({ layer: 'worker' }), { what: 'workers' });
   logger.info({ layer: 'worker', handlers: config.handlers ?? 'built-in demo' }, 'handlers loaded');
   return {
     workers,
@@ -54,13 +62,14 @@ export async function createWorkerRuntime(
     availability,
     redisHealth,
     async start() {
-      await Promise.all([redisHealth.start(), api.start()]);
-      await workers.start();
+      // The first token fetch does not hold the workers back: a send asks the keeper itself.
+      await Promise.all([redisHealth.start(), api.start(), workers.start()]);
     },
-    async close() {
-      await workers.close();
-      await api.close();
-      if (!shared) await redisHealth.close();
+    async close(deadline = deadlineIn(config.shutdownTimeoutMs)) {
+      await workers.close(deadline);
+      // The keeper waits for its fetches, which wait for Redis: past the cut, drop them.
+      await closeBy(api.close(), deadline.cutAt, () => api.redis.disconnect());
+      if (!shared) await settledBy(redisHealth.close(), deadline.at);
     },
   };
 }

@@ -37,6 +37,7 @@ describe('runConstantRate', () => {
     expect(bodies).toHaveLength(150);
     expect(new Set(bodies).size).toBe(150);
     expect(result.requests).toBe(100); // the 50 of the warm-up are not counted
+    expect(result.answered).toBe(135); // every 2xx answer, the warm-up's too: what CPU per push divides by
     expect(result.errors).toBe(0);
     expect(result.statuses).toEqual({ 409: 10 });
     expect(result.non2xx).toBe(10);
@@ -52,5 +53,6 @@ describe('runConstantRate', () => {
     const result = await runConstantRate(url, pool, { rate: 200, durationS: 0.1, warmupS: 0.1, connections: 2 });
     expect(result.errors).toBe(1);
     expect(result.requests).toBe(19);
+    expect(result.answered).toBe(39);
   });
 });

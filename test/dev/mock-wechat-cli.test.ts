@@ -49,6 +49,23 @@ describe('wxgate mock-wechat', { timeout: 60_000 }, () => {
     expect(stderr()).toMatch(/--secrets/);
   });
 
+  it('stops on SIGTERM while a latency fault holds a call', async () => {
+    const { child, url } = startCli(['--port', '0']);
+    const base = await url;
+    await fetch(`${base}/__mock/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: 'send', latencyMs: 600_000, count: 1 }) });
+    const held = fetch(`${base}/cgi-bin/message/custom/send?access_token=x`, { method: 'POST', body: '{}' }).catch(() => 'closed');
+    // The call is in the mock's hands (sleeping on the fault) once the fault has left the list.
+    for (let i = 0; i < 200; i++) {
+      const faults = (await (await fetch(`${base}/__mock/faults`)).json()) as unknown[];
+      if (faults.length === 0) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const exit = once(child, 'exit');
+    child.kill('SIGTERM');
+    expect((await exit)[0]).toBe(0);
+    expect(await held).toBe('closed');
+  });
+
   it('stops on SIGINT too', async () => {
     const { child, url } = startCli(['--port', '0']);
     await url;

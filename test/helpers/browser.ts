@@ -1,5 +1,6 @@
-// Debian's chromium (apt-get install chromium; .ci/run installs it) driven by playwright-core:
-// no browser download, headless, nothing talks to the network but the pages the test opens.
+// Debian's chromium (apt-get install chromium; .ci/run installs it) driven by playwright-core,
+// for tests of pages: headless, no sandbox (CI runs as root), nothing reaching the network on its
+// own, and playwright's fresh temporary profile per launch.
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';

@@ -51,7 +51,7 @@ export async function ownRedis({ args = [] }: { args?: string[] } = {}): Promise
       throw new Error(`redis-server did not start on ${port}`);
     },
     async stop() {
-      if (!child || child.exitCode !== null) return;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return; // stopped already (killed: signalCode)
       const exited = once(child, 'exit');
       child.kill('SIGKILL');
       await exited;

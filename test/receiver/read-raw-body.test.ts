@@ -25,10 +25,25 @@ describe('readRawBody', () => {
     expect(await outcome(read(request(['x'], { 'content-length': '2000' })))).toBe('body_too_large');
   });
 
-  it('refuses a streamed body once it passes the limit, and stops reading it', async () => {
+  it('refuses a streamed body past the limit once it has all arrived, so the 413 is not lost to a reset', async () => {
     const req = request(['a'.repeat(600), 'b'.repeat(600)], {}, false);
-    expect(await outcome(read(req))).toBe('body_too_large');
+    const body = outcome(read(req));
+    req.write('c'.repeat(600));
+    req.end();
+    expect(await body).toBe('body_too_large');
+    expect(req.readableEnded).toBe(true); // read to its end, not cut
+  });
+
+  it('stops reading a streamed body that goes on past the limit and the discard allowance', async () => {
+    const req = request(['a'.repeat(600), 'b'.repeat(600), 'c'.repeat(600)], {}, false);
+    const body = readRawBody(req as unknown as IncomingMessage, 1024, { discardBytes: 500 });
+    expect(await outcome(body)).toBe('body_too_large');
     expect(req.destroyed).toBe(true);
+  });
+
+  it('refuses at once a declared length past the discard allowance', async () => {
+    const req = request(['x'], { 'content-length': String(10 * 1024 * 1024) }, false);
+    expect(await outcome(read(req))).toBe('body_too_large');
   });
 
   it('passes a stream error on', async () => {

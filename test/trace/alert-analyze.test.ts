@@ -9,8 +9,8 @@ import { T0, accessEvent, receiveEvent } from './events.js';
 async function analyze(alertName: string, logs: string) {
   const alert = parseAlert(alertText(alertName));
   const kind = recogniseKind(alert.content, alert.raw);
-  const { events } = await scanLogs({ sources: logSources(logs), ...alertWindow(alert, kind) });
-  return analyzeAlert(alert, kind, events);
+  const { events, spans } = await scanLogs({ sources: logSources(logs), ...alertWindow(alert, kind) });
+  return analyzeAlert(alert, kind, events, { spans });
 }
 
 describe('analyzeAlert on each kind of alert', () => {
@@ -38,7 +38,7 @@ describe('analyzeAlert on each kind of alert', () => {
 
   it('timeout while every logged push was fast: still before nginx', async () => {
     const alert = parseAlert(alertText('request-timeout-unlogged'));
-    const a = analyzeAlert(alert, ALERT_KINDS.request_timeout, [accessEvent(), receiveEvent({ msgType: 'event', event: 'subscribe' })]);
+    const a = analyzeAlert(alert, ALERT_KINDS.request_timeout, [accessEvent(), receiveEvent({ appid: 'wx3f8a6c1d2e4b5a79', msgType: 'event', event: 'subscribe' })]);
     expect(a.counts).toMatchObject({ deliveries: 1, answered: 1 });
     expect(a.verdict.layer).toBe('network/DNS/connection');
     expect(a.verdict.detail).toMatch(/answered success within 5 s/);
@@ -72,7 +72,7 @@ describe('analyzeAlert on each kind of alert', () => {
 
   it('connection timeout while some pushes got through: partial', () => {
     const alert = parseAlert(alertText('connection-timeout'));
-    const a = analyzeAlert(alert, ALERT_KINDS.connection_timeout, [accessEvent(), receiveEvent({ msgType: 'event', event: 'subscribe' })]);
+    const a = analyzeAlert(alert, ALERT_KINDS.connection_timeout, [accessEvent(), receiveEvent({ appid: 'wx3f8a6c1d2e4b5a79', msgType: 'event', event: 'subscribe' })]);
     expect(a.verdict.layer).toBe('network/DNS/connection');
     expect(a.verdict.detail).toMatch(/partial/);
   });

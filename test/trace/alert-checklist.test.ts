@@ -55,7 +55,7 @@ describe('checklist', () => {
   it('response failure: the nginx error page is recognised', async () => {
     const c = await items('response-failure-nginx', 'response-failure-nginx');
     expect(c.answer!.answer).toMatch(/HTML error page "502 Bad Gateway"/);
-    expect(c.upstream!.answer).toMatch(/^no: 2 pushes found no receiver/);
+    expect(c.upstream!.answer).toMatch(/^no: 2 pushes answered 502\/503\/504 by nginx/);
   });
 
   it('DNS failure: nothing reached us; the DNS checks are for a person', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyDelivery, slowestStep } from '../../src/trace/classify.js';
-import { accessEvent, receiveEvent } from './events.js';
+import { T0, accessEvent, receiveEvent } from './events.js';
 
 describe('classifyDelivery', () => {
   it('ok: success within 5 s', () => {
@@ -13,10 +13,20 @@ describe('classifyDelivery', () => {
     expect(v.text).toMatch(/outside the receiver/);
   });
 
-  it('slow waiting on the receiver connection, receiver quick: access/network too', () => {
+  it('nginx waited 5.19 s on a receiver that started late and took 3 ms: the receiver stalled', () => {
     const v = classifyDelivery({ access: accessEvent({ ms: 5200, upstreamMs: 5190 }), receive: receiveEvent({ ms: 3 }) });
-    expect(v).toMatchObject({ result: 'slow', layer: 'access/network' });
-    expect(v.text).toMatch(/waiting on the receiver/);
+    expect(v).toMatchObject({ result: 'slow', layer: 'receive: stalled', reason: 'receiver_stalled' });
+  });
+
+  it('nginx\'s upstream timer ran 5 s past the receiver\'s answer: nginx stalled', () => {
+    const v = classifyDelivery({ access: accessEvent({ ms: 5200, upstreamMs: 5190 }), receive: receiveEvent({ ms: 3, end: T0 - 5187 }) });
+    expect(v).toMatchObject({ result: 'slow', layer: 'access: stalled' });
+  });
+
+  it('504 with the receiver\'s line written 6.7 s after nginx passed the push on: stalled, not 1.2 ms fine', () => {
+    const v = classifyDelivery({ access: accessEvent({ status: 504, ms: 3001, upstreamMs: 3000, upstreamStatus: [504] }), receive: receiveEvent({ ms: 1.2, end: T0 + 10 - 3001 + 6700 }) });
+    expect(v).toMatchObject({ result: 'unreached', layer: 'receive: stalled' });
+    expect(v.text).toMatch(/6\.70 s after nginx passed it on.*504/);
   });
 
   it('slow in the receiver: its slowest step', () => {
@@ -28,8 +38,14 @@ describe('classifyDelivery', () => {
     expect(classifyDelivery({ receive: receiveEvent({ ms: 6000, steps: { spool: 5990 } }) })).toMatchObject({ result: 'slow', layer: 'receive: spool' });
   });
 
-  it('499: WeChat hung up', () => {
-    expect(classifyDelivery({ access: accessEvent({ status: 499, ms: 4990, upstreamStatus: [] }) })).toMatchObject({ result: 'slow', layer: 'access/network' });
+  it('499 after nginx waited 5 s: WeChat hung up, abandoned', () => {
+    expect(classifyDelivery({ access: accessEvent({ status: 499, ms: 4990, upstreamStatus: [] }) })).toMatchObject({ result: 'abandoned', layer: 'access/network', reason: 'client_closed' });
+  });
+
+  it('499 in 0 ms: WeChat had given up before nginx read the request', () => {
+    const v = classifyDelivery({ access: accessEvent({ status: 499, ms: 0, upstreamStatus: [] }) });
+    expect(v).toMatchObject({ result: 'abandoned', layer: 'access: read late' });
+    expect(v.text).toMatch(/WeChat closed the connection/);
   });
 
   it('refused by the receiver: its reason', () => {

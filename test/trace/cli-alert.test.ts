@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/alert.js';
 import { runCli } from './cli-io.js';
 import { alertPath, alertText, logPaths } from './fixtures.js';
+import { incidentAlertPath, incidentLogs } from './incidents.js';
 
 describe('wxgate alert', () => {
   it('explains a pasted alert from stdin', async () => {
@@ -27,6 +28,14 @@ describe('wxgate alert', () => {
     expect(body.analysis.verdict.layer).toBe('access: upstream unreachable');
     expect(body.alert.raw).toBeUndefined();
     expect(body.checklist.find((c: { id: string }) => c.id === 'answer').answered).toBe(true);
+  });
+
+  it('--appid reads the account named, and says the alert named another', async () => {
+    const r = await runCli(run, ['--appid', 'wx3f8a6c1d2e4b5a79', '--alert', incidentAlertPath('receiver-stopped', 'other-appid.txt'), ...incidentLogs('receiver-stopped')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/reading {3}appid wx3f8a6c1d2e4b5a79 \(--appid; the alert names wx7c2e9a4b1d3f5e60\)/);
+    expect(r.stdout).toMatch(/\nVerdict: access: upstream unreachable\n/);
+    expect(r.stdout).toMatch(/\nPer minute \(\+08:00\)\n/);
   });
 
   it.each([

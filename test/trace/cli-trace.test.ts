@@ -12,7 +12,7 @@ describe('wxgate trace', () => {
     const r = await runCli(run, ['--openid', 'oUSER1', '--at', '2014-12-01 20:12:00', ACCESS, WXGATE]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^openid oUSER1 · wx3f8a6c1d2e4b5a79 · text/);
-    expect(r.stdout).toMatch(/receive .*enqueue 5\.10 s {2}!! over 5 s {2}<- slowest/);
+    expect(r.stdout).toMatch(/receive .*enqueue 5\.10 s {2}!! over 5 s before the answer: WeChat timed out and retried {2}<- slowest/);
     expect(r.stdout).toMatch(/1 message\(s\) for openid oUSER1 between 2014-12-01 20:07:00 and 2014-12-01 20:17:00 \(\+08:00\); 9 lines read\n$/);
   });
 

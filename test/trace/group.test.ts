@@ -60,10 +60,15 @@ describe('groupMessages', () => {
   it('attaches a push that never reached a receiver to the message it retried', () => {
     const msgs = groupMessages([
       accessEvent({ reqId: 'lost', status: 502, upstreamStatus: [502], pushTs: S + 5, end: T0 + 5000 }),
-      accessEvent(), receiveEvent(),
+      accessEvent({ ms: 5200, end: T0 + 5200 }), receiveEvent({ ms: 5190, end: T0 + 5195 }),
     ]);
     expect(msgs).toHaveLength(1);
     expect(msgs[0]!.deliveries).toHaveLength(2);
+  });
+
+  it('never attaches it to a message already answered success (WeChat retries only what failed)', () => {
+    const msgs = groupMessages([accessEvent(), receiveEvent(), accessEvent({ reqId: 'other', status: 502, upstreamStatus: [502], pushTs: S + 10, end: T0 + 10_000 })]);
+    expect(msgs).toHaveLength(2);
   });
 
   it('leaves such a push alone when two messages could claim it', () => {

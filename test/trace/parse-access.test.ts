@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAccessJson, parseAccessText, parseRequest, splitList } from '../../src/trace/parse-access.js';
+import { parseLine } from '../../src/trace/parse-line.js';
 
 // As nginx writes it with nginx/nginx.conf's `wxgate` log_format (signatures masked), after a retry on a second receiver.
 const JSON_LINE = {
@@ -14,7 +15,7 @@ describe('parseAccessJson', () => {
     const e = parseAccessJson(JSON_LINE)!;
     expect(e).toMatchObject({ layer: 'access', end: 1795306695988, ms: 11, status: 200, reqId: 'cebfb49d3df096eaa7329e36639bc4dd', openid: 'oTEST', appid: 'wxA' });
     expect(e.access).toEqual({
-      remoteAddr: '101.226.103.61', serverAddr: '203.0.113.5', method: 'POST', path: '/wechat/wxA', pushTs: 1700000000,
+      remoteAddr: '101.226.103.61', serverAddr: '203.0.113.5', method: 'POST', path: '/wechat/wxA', pushTs: 1700000000, nonce: '1', zoneOffsetMs: 0,
       upstreamAddrs: ['127.0.0.1:13001', '127.0.0.1:13002'], upstreamStatuses: [502, 200], upstreamMs: 10, upstreamConnectMs: 0, bodyBytes: 7,
     });
   });
@@ -83,5 +84,14 @@ describe('helpers', () => {
     expect(r.path).toBe('/wechat/wx1');
     expect(r.query.get('openid')).toBe('o+1');
     expect(parseRequest(undefined).query.size).toBe(0);
+  });
+});
+
+describe('masked signatures (the access log may hide signature and msg_signature)', () => {
+  it('still reads openid, timestamp and nonce', () => {
+    for (const mask of ['***', '[masked]', '-', '']) {
+      const e = parseLine(`{"layer":"access","reqId":"r","msec":1796283862.165,"time_local":"03/Dec/2026:07:44:22 +0000","request":"POST /wechat?signature=${mask}&timestamp=1796283859&nonce=64&openid=oA&encrypt_type=aes&msg_signature=${mask} HTTP/1.1","status":200,"request_time":0.004}`)!;
+      expect(e).toMatchObject({ openid: 'oA', access: { pushTs: 1796283859, nonce: '64' } });
+    }
   });
 });

@@ -8,7 +8,7 @@ describe('parseWxgate', () => {
       msgType: 'event', event: 'subscribe', dedupKey: 'k', status: 200, outcome: 'acked', steps: { verify: 0.2, enqueue: 3 }, ms: 3.4, msg: 'push acknowledged',
     });
     expect(e).toEqual({
-      layer: 'receive', end: 1417435930103, ms: 3.4, appid: 'wxA', openid: 'oA', stamp: 1417435925, msgType: 'event', event: 'subscribe',
+      layer: 'receive', end: 1417435930103, ms: 3.4, pid: 1, appid: 'wxA', openid: 'oA', stamp: 1417435925, msgType: 'event', event: 'subscribe',
       dedupKey: 'k', reqId: 'r1', status: 200, outcome: 'acked', steps: { verify: 0.2, enqueue: 3 }, msg: 'push acknowledged',
     });
   });

@@ -18,7 +18,7 @@ describe('renderTimeline', () => {
 
   it('marks the slowest row and answers over 5 s', () => {
     const out = render(accessEvent({ ms: 5200 }), receiveEvent({ ms: 3 }));
-    expect(out).toMatch(/access .*!! over 5 s {2}<- slowest/);
+    expect(out).toMatch(/access .*!! over 5 s before the answer: WeChat timed out and retried {2}<- slowest/);
     expect(out).toContain("!! an answer took WeChat's 5 s limit or more");
     expect(out).toMatch(/=> slow: no answer within 5 s: nginx spent 5\.20 s/);
   });

@@ -43,3 +43,16 @@ describe('formatting', () => {
     expect(formatMs(61_000)).toBe('61.0 s');
   });
 });
+
+describe('parseTime as alerts are pasted (issue 19)', () => {
+  const t = Date.UTC(2026, 11, 3, 6, 16, 56); // 2026-12-03 14:16:56 +08:00
+  it.each([
+    ['two spaces', '2026-12-03  14:16:56'],
+    ['all-Chinese date', '2026年12月3日 14:16:56'],
+    ['all-Chinese date and time', '2026年12月3日14时16分56秒'],
+    ['full-width digits and colons', '２０２６-１２-０３ １４：１６：５６'],
+    ['a tab', '2026/12/03\t14:16:56'],
+  ])('%s', (_name, text) => {
+    expect(parseTime(text)).toBe(t);
+  });
+});

@@ -28,6 +28,8 @@ export interface StartWxgateOptions {
   readyTimeoutMs?: number;
   /** Node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] to profile a benchmark run. */
   nodeArgs?: readonly string[];
+  /** The port to listen on (a restart behind the same nginx upstream); default: a free one. */
+  port?: number;
 }
 
 /** This process's environment without wxgate's own settings: the child gets exactly the ones given. */
@@ -45,8 +47,8 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startWxgate({ command, env, logFile, readyTimeoutMs = 30_000, nodeArgs = [] }: StartWxgateOptions): Promise<WxgateProcess> {
-  const port = command === 'worker' ? 0 : await freePort();
+export async function startWxgate({ command, env, logFile, readyTimeoutMs = 30_000, nodeArgs = [], port: fixedPort }: StartWxgateOptions): Promise<WxgateProcess> {
+  const port = command === 'worker' ? 0 : fixedPort ?? (await freePort());
   const fd = openSync(logFile, 'w');
   const child = spawn(process.execPath, [...nodeArgs, BIN, command], {
     env: { ...inherited(), LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
