@@ -1,5 +1,5 @@
-// An account's handlers: run with WXGATE_HANDLERS=examples/handlers.ts npm start
-// (a module outside this repo imports the same names from 'wxgate/handlers' once wxgate is installed).
+// An account's handlers: WXGATE_HANDLERS names this module (WXGATE_HANDLERS=examples/handlers.ts npm start
+// here; `wxgate init` copies it into a new project, which imports the same names from wxgate/handlers).
 import { defineHandlers, reply, UnrecoverableError } from 'wxgate/handlers';
 
 /** Stands in for a slow call (a database, an LLM): wxgate has already answered WeChat. */

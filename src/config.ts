@@ -38,6 +38,8 @@ export interface Config {
   readonly apiBase: string;
   readonly handlers?: string;
   readonly internalToken?: string;
+  /** HTTP Basic credentials for the queue dashboard (/admin/queues); unset: no dashboard. */
+  readonly dashboard?: { readonly user: string; readonly password: string };
   readonly spoolDir: string;
   readonly timestampToleranceS: number;
   readonly logLevel: string;
@@ -205,6 +207,18 @@ function appFromEnv(env: Env): AppConfig | undefined {
   );
 }
 
+/** WXGATE_DASHBOARD_USER and _PASSWORD: both, or neither (the dashboard is off). */
+function dashboardCredentials(env: Env): Config['dashboard'] {
+  const user = str(env, 'WXGATE_DASHBOARD_USER');
+  const password = str(env, 'WXGATE_DASHBOARD_PASSWORD');
+  if (user === undefined && password === undefined) return undefined;
+  if (user === undefined) throw new ConfigError('WXGATE_DASHBOARD_PASSWORD is set but WXGATE_DASHBOARD_USER is not: set both to turn the queue dashboard on, or neither.');
+  if (password === undefined) throw new ConfigError('WXGATE_DASHBOARD_USER is set but WXGATE_DASHBOARD_PASSWORD is not: set both to turn the queue dashboard on, or neither.');
+  if (user.includes(':')) throw new ConfigError('WXGATE_DASHBOARD_USER must not contain ":" (HTTP Basic separates user and password with it).');
+  if (password.length < 12) throw new ConfigError('WXGATE_DASHBOARD_PASSWORD is shorter than 12 characters: the dashboard can retry jobs, so give it a long password (e.g. openssl rand -base64 18).');
+  return Object.freeze({ user, password });
+}
+
 /**
  * A killed worker's jobs are run again once their lock has expired and a stalled check has
  * seen it: at most lock duration + stalled interval after the kill (10 + 5 s by default; issue
@@ -255,6 +269,7 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
     apiBase: url(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com', ['http:', 'https:']),
     handlers: str(env, 'WXGATE_HANDLERS'),
     internalToken: str(env, 'WXGATE_INTERNAL_TOKEN'),
+    dashboard: dashboardCredentials(env),
     spoolDir: str(env, 'WXGATE_SPOOL_DIR') ?? './data/spool',
     timestampToleranceS: int(env, 'WXGATE_TIMESTAMP_TOLERANCE_S', 300, { min: 1, max: 86400 }),
     logLevel,

@@ -15,6 +15,7 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     pushes: new Counter({ name: 'wxgate_pushes_total', help: 'Pushes received, by outcome (acked, spooled, rejected, verified) and rejection reason', labelNames: ['appid', 'outcome', 'reason'] as const, registers }),
     ackSeconds: new Histogram({ name: 'wxgate_ack_seconds', help: 'Time from request to `success`', labelNames: ['mode'] as const, buckets: LATENCY_BUCKETS, registers }),
     stepSeconds: new Histogram({ name: 'wxgate_receive_step_seconds', help: 'Receive path time per step (verify, decrypt, parse, enqueue, spool)', labelNames: ['step'] as const, buckets: LATENCY_BUCKETS, registers }),
+    redisUp: new Gauge({ name: 'wxgate_redis_up', help: 'Whether Redis answered this process\'s PING at scrape time (within 500 ms): 1 yes, 0 no', registers }),
     spoolDepth: new Gauge({ name: 'wxgate_spool_depth', help: 'Pushes waiting in the local spool', registers }),
     queueDepth: new Gauge({ name: 'wxgate_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'] as const, registers }),
     jobs: new Counter({ name: 'wxgate_jobs_total', help: 'Finished job attempts by queue and outcome (done, retry, failed)', labelNames: ['queue', 'outcome'] as const, registers }),

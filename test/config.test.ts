@@ -124,3 +124,19 @@ describe('loadConfig', () => {
     expect(loadConfig({}, { requireApps: false }).apps).toEqual([]);
   });
 });
+
+describe('loadConfig: the queue dashboard credential', () => {
+  it('off unless both WXGATE_DASHBOARD_USER and _PASSWORD are set', () => {
+    expect(loadConfig(base).dashboard).toBeUndefined();
+    expect(loadConfig({ ...base, WXGATE_DASHBOARD_USER: 'ops', WXGATE_DASHBOARD_PASSWORD: 'long-enough-pass' }).dashboard).toEqual({ user: 'ops', password: 'long-enough-pass' });
+  });
+
+  it.each([
+    [{ WXGATE_DASHBOARD_USER: 'ops' }, 'WXGATE_DASHBOARD_PASSWORD'],
+    [{ WXGATE_DASHBOARD_PASSWORD: 'long-enough-pass' }, 'WXGATE_DASHBOARD_USER'],
+    [{ WXGATE_DASHBOARD_USER: 'ops', WXGATE_DASHBOARD_PASSWORD: 'short' }, 'WXGATE_DASHBOARD_PASSWORD'],
+    [{ WXGATE_DASHBOARD_USER: 'o:ps', WXGATE_DASHBOARD_PASSWORD: 'long-enough-pass' }, 'WXGATE_DASHBOARD_USER'],
+  ])('%o fails naming %s', (env, name) => {
+    expect(failure({ ...base, ...env }).message).toContain(name);
+  });
+});

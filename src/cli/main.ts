@@ -15,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   alert: { summary: 'explain a pasted WeChat alert from the logs', load: () => import('./alert.js') },
   token: { summary: 'show or refresh an account\'s access_token', load: () => import('./token.js') },
   dlq: { summary: 'list and retry failed jobs', load: () => import('./dlq.js') },
+  init: { summary: 'a new handlers project (package.json, handlers.ts, a test, .env.example)', load: () => import('./init.js') },
 };
 
 function usage(): string {

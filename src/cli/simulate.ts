@@ -7,11 +7,14 @@ import { isSimKind, SIM_KINDS, type SimKind } from '../dev/simulator/message-kin
 import { renderSummary } from '../dev/simulator/render-summary.js';
 import { positiveInt, resolveTarget, TARGET_OPTIONS, UsageError } from '../dev/simulator/resolve-target.js';
 import { simulate } from '../dev/simulator/simulate.js';
+import type { SimulateOptions } from '../dev/simulator/types.js';
+import { waitUntilReady } from '../dev/simulator/wait-ready.js';
 import { printProbe } from './probe.js';
 
 const USAGE = `usage: wxgate simulate [--url http://127.0.0.1:3000/wechat[/appid]] [--appid wx…] [--token …]
                        [--aes-key …] [--mode plain|compat|aes] [--kind text,click,…] [--content …]
                        [--openid o… | --users N] [--count N] [--rate R] [--concurrency C] [--json]
+                       [--wait SECONDS]
        wxgate simulate --probe [target flags]       (same as wxgate probe)
 
 Pushes --count messages (default 1) as WeChat does: signed, encrypted in compat/aes mode, 5 s for
@@ -25,6 +28,9 @@ reply XML counts as an answer; the summary names the rest as WeChat's alerts do:
                   CreateTime seconds, as WeChat dedups events by FromUserName + CreateTime
   --rate R        messages started per second (default: as fast as --concurrency allows)
   --concurrency   messages in flight (default 50)
+  --wait S        first wait up to S seconds (default 30) for the target's /readyz to answer 200
+                  (or 404: a server without it), so a gateway started just before is listening;
+                  0 pushes at once
   --timeout-ms, --connect-timeout-ms, --retry-interval-ms, --deliveries, --max-seconds: WeChat's
                   5000, 3000, 5000, 3 and a 600 s bound, changeable for experiments
   --mode          plain, compat (compatibility mode's envelope) or aes; default: as the account
@@ -47,6 +53,7 @@ const OPTIONS = {
   'max-seconds': { type: 'string' },
   json: { type: 'boolean' },
   probe: { type: 'boolean' },
+  wait: { type: 'string' },
 } as const;
 
 function kinds(raw: string | undefined): SimKind[] {
@@ -73,7 +80,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
     const target = resolveTarget(v, loadConfig(env, { requireApps: false }));
     const timeoutMs = positiveInt('timeout-ms', v['timeout-ms'], 5000);
     if (v.probe) return await printProbe(target, timeoutMs);
-    const summary = await simulate({
+    const options: SimulateOptions = {
       ...target,
       kinds: kinds(v.kind),
       content: v.content,
@@ -87,7 +94,17 @@ export async function run(argv: string[], env: Record<string, string | undefined
       retryIntervalMs: positiveInt('retry-interval-ms', v['retry-interval-ms'], timeoutMs, { min: 0 }),
       maxDeliveries: positiveInt('deliveries', v.deliveries, 3),
       maxDurationMs: positiveInt('max-seconds', v['max-seconds'], 600) * 1000,
-    });
+    };
+    // Every flag is checked before the wait: a usage error answers at once.
+    const waitS = positiveInt('wait', v.wait, 30, { min: 0 });
+    if (waitS > 0) {
+      const readiness = await waitUntilReady(target.url, { timeoutMs: waitS * 1000 });
+      if (!readiness.ready) {
+        process.stderr.write(`wxgate simulate: ${new URL('/readyz', target.url).href} did not answer 200 within ${waitS} s (last: ${readiness.last}): is the gateway running? (--wait 0 pushes anyway)\n`);
+        return 1;
+      }
+    }
+    const summary = await simulate(options);
     process.stdout.write(v.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
     return summary.acknowledged.first === summary.messages && summary.notSent === 0 ? 0 : 1;
   } catch (err) {

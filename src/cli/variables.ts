@@ -38,6 +38,8 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'WECHAT_API_BASE', of: (c) => c.apiBase, meaning: 'where the WeChat API is', commands: TOKENS },
   { name: 'WXGATE_HANDLERS', fallback: 'built-in demo', meaning: 'module with the account\'s handlers', commands: WORKERS },
   { name: 'WXGATE_INTERNAL_TOKEN', meaning: 'bearer token for /internal; unset: off', commands: RECEIVER },
+  { name: 'WXGATE_DASHBOARD_USER', meaning: 'queue dashboard under /admin/queues (HTTP Basic); unset: off', commands: RECEIVER },
+  { name: 'WXGATE_DASHBOARD_PASSWORD', meaning: '… and its password (at least 12 characters)', commands: RECEIVER },
   { name: 'WXGATE_SPOOL_DIR', of: (c) => c.spoolDir, meaning: 'local spool while Redis is unreachable', commands: ALL },
   { name: 'WXGATE_TIMESTAMP_TOLERANCE_S', of: (c) => c.timestampToleranceS, meaning: 'how far a push\'s timestamp may be from now', commands: RECEIVER },
   { name: 'WXGATE_BODY_LIMIT_BYTES', of: (c) => c.bodyLimitBytes, meaning: 'larger bodies get 413', commands: RECEIVER },

@@ -1,6 +1,6 @@
 // The one import an account's handlers module needs:
 //
-//   import { defineHandlers, reply } from '<wxgate>/src/handlers/define-handlers.js';
+//   import { defineHandlers, reply } from 'wxgate/handlers';
 //   export default defineHandlers((bot) => {
 //     bot.on('text', (msg) => `you said: ${msg.Content}`);
 //     bot.on('event.subscribe', () => reply.text('welcome!'));
@@ -27,6 +27,8 @@ export function isHandlers(value: unknown): value is Handlers {
 }
 
 export { reply } from '../worker/replies.js';
+/** One message through the handlers as a worker runs it, without Redis: for the handlers' tests. */
+export { runHandler, type HandlerRun, type RunHandlerOptions } from './run-handler.js';
 export type { Reply, ReplyInput, MaybeReply, HandlerResult } from '../worker/replies.js';
 export type { Bot, Handler, TextPatternHandler, RouteKey, MessageFor } from '../worker/router.js';
 export type { HandlerContext } from '../worker/handler-context.js';

@@ -22,13 +22,15 @@ export interface ReceiverDeps {
   routers?: Router[];
   /** The access_token states /readyz reports (`wxgate all`). */
   tokens?: HealthDeps['tokens'];
+  /** Extra middleware (the queue dashboard) mounted after the routers. */
+  middleware?: Koa.Middleware[];
 }
 
 export interface ReceiverOptions extends WechatRoutesOptions {
   spoolDir: string;
 }
 
-export function createReceiverApp({ registry, store, redis, redisHealth, logger, metrics, routers = [], tokens }: ReceiverDeps, { spoolDir, ...routeOptions }: ReceiverOptions): Koa {
+export function createReceiverApp({ registry, store, redis, redisHealth, logger, metrics, routers = [], tokens, middleware = [] }: ReceiverDeps, { spoolDir, ...routeOptions }: ReceiverOptions): Koa {
   const app = new Koa();
   // Behind nginx: X-Forwarded-For is trusted for ctx.ip.
   app.proxy = true;
@@ -37,5 +39,6 @@ export function createReceiverApp({ registry, store, redis, redisHealth, logger,
   for (const router of [createHealthRoutes({ redis, redisHealth, tokens }, { spoolDir }), ...routers]) {
     app.use(router.routes()).use(router.allowedMethods());
   }
+  for (const m of middleware) app.use(m);
   return app;
 }

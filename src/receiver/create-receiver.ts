@@ -21,6 +21,7 @@ import { createAppRegistry } from './app-registry.js';
 import { createPushStore } from './push-store.js';
 import { createReceiverApp, type ReceiverDeps } from './app.js';
 import { createMetricsRoutes } from './metrics-routes.js';
+import { createDashboard } from '../admin/dashboard.js';
 import { createHttpServer } from './http-server.js';
 
 export interface Receiver {
@@ -70,6 +71,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
     { producer: createInboundProducer({ queue, nonceBodies }, jobOptions), spool },
     { timeoutMs: config.enqueueTimeoutMs },
   );
+  const dashboard = config.dashboard && createDashboard({ logger }, { redisUrl: config.redisUrl, prefix: config.prefix, credentials: config.dashboard });
   const app = createReceiverApp(
     {
       registry: createAppRegistry(config.apps, { defaultAppid: config.defaultAppid }),
@@ -79,7 +81,8 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       logger,
       metrics,
       tokens,
-      routers: [createMetricsRoutes({ metrics, queues: [queue, ...metricsQueues], collectors: metricsCollectors }, { spoolDir: config.spoolDir }), ...routers],
+      routers: [createMetricsRoutes({ metrics, queues: [queue, ...metricsQueues], collectors: metricsCollectors, redis }, { spoolDir: config.spoolDir }), ...routers],
+      middleware: dashboard ? [dashboard.middleware] : [],
     },
     { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS },
   );
@@ -118,6 +121,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       await settledBy(drainer.stop(), deadline.at);
       await settledBy(spool.close(), deadline.at);
       await settledBy(queue.close(), deadline.at);
+      if (dashboard) await settledBy(dashboard.close(), deadline.at);
       redis.disconnect();
       if (!shared) await settledBy(redisHealth.close(), deadline.at);
     },

@@ -2,6 +2,7 @@
 // nginx keeps this route off the public listener (nginx/wxgate.conf).
 import Router from '@koa/router';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Metrics } from '../metrics.js';
 import { countSpooled } from '../queue/spool-depth.js';
 import { withTimeout } from '../with-timeout.js';
@@ -13,13 +14,16 @@ export interface MetricsRoutesDeps {
   queues: Queue[];
   /** Figures read at scrape time (token fetches, …); a failing one is skipped, not fatal. */
   collectors?: (() => Promise<void>)[];
+  /** This process's Redis connection: PINGed at scrape time for wxgate_redis_up. */
+  redis?: Pick<Redis, 'ping'>;
 }
 
-export function createMetricsRoutes({ metrics, queues, collectors = [] }: MetricsRoutesDeps, { spoolDir }: { spoolDir: string }): Router {
+export function createMetricsRoutes({ metrics, queues, collectors = [], redis }: MetricsRoutesDeps, { spoolDir }: { spoolDir: string }): Router {
   const router = new Router();
   router.get('/metrics', async (ctx) => {
     await Promise.all([
       countSpooled(spoolDir).then((n) => metrics.spoolDepth.set(n), () => undefined),
+      ...(redis ? [withTimeout(redis.ping(), 500, 'redis ping').then(() => metrics.redisUp.set(1), () => metrics.redisUp.set(0))] : []),
       ...collectors.map((collect) => withTimeout(collect(), 500, 'collector').catch(() => undefined)),
       ...queues.map((q) =>
         withTimeout(q.getJobCounts(...STATES), 500, 'job counts').then(

@@ -6,6 +6,7 @@ import { INBOUND_QUEUE, OUTBOUND_QUEUE } from '../queue/jobs.js';
 import type { JobError } from './outbound-job.js';
 
 export type QueueName = typeof INBOUND_QUEUE | typeof OUTBOUND_QUEUE;
+// Every queue wxgate runs: `wxgate dlq` and the dashboard (src/admin/dashboard.ts) both show these; a new queue goes here.
 export const QUEUE_NAMES: readonly QueueName[] = [INBOUND_QUEUE, OUTBOUND_QUEUE];
 
 export interface FailedJob {

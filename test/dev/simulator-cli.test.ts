@@ -120,7 +120,29 @@ describe('wxgate simulate', () => {
     expect(r.out).toContain('acknowledged first time 0 (0%), after a retry 0, never 2');
     expect(r.out).toContain('回应失败  6 deliveries, 2 messages');
     expect(r.out).toMatch(/错误样例: \[OpenID=o\w+\]\[Stamp=\d+\]\[3rdUrl=.*\]\[IP=127\.0\.0\.1\]\[Msg=Text\]\[response_length=4\]\[response_content=fail\]/);
-    expect(s.seen).toHaveLength(6);
+    expect(s.seen.filter((r) => r.url.startsWith('/wechat'))).toHaveLength(6);
+  });
+
+  it('waits for the target\'s /readyz before the first push: a gateway started just after it meets no closed port', async () => {
+    const port = await closedPort();
+    const pushed = capture(() => simulate(['--url', `http://127.0.0.1:${port}/wechat`, ...FLAGS, '--count', '2'], {}));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const s = await startTinyServer((req, n, res) => (req.url === '/readyz' && n === 1 ? reply('{"redis":"down"}', 503) : reply('success'))(req, n, res), { port });
+    servers.push(s);
+    const r = await pushed;
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('acknowledged first time 2 (100%)');
+    expect(s.seen.map((q) => q.url.split('?')[0])).toEqual(['/readyz', '/readyz', '/wechat', '/wechat']);
+  });
+
+  it('--wait: gives up naming /readyz and its last answer, exit 1, nothing pushed; --wait 0 pushes at once', async () => {
+    const s = await server((req, n, res) => (req.url === '/readyz' ? reply('{"redis":"down"}', 503) : reply('success'))(req, n, res));
+    const r = await capture(() => simulate(['--url', s.url, ...FLAGS, '--wait', '1'], {}));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/\/readyz did not answer 200 within 1 s \(last: HTTP 503 \{"redis":"down"\}\)/);
+    expect(s.seen.filter((q) => q.url.startsWith('/wechat'))).toHaveLength(0);
+    expect((await capture(() => simulate(['--url', s.url, ...FLAGS, '--wait', '0'], {}))).code).toBe(0);
+    expect(s.seen.filter((q) => q.url.startsWith('/wechat'))).toHaveLength(1);
   });
 
   it('--probe does what wxgate probe does', async () => {

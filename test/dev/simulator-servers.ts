@@ -18,7 +18,7 @@ export interface TinyServer {
 
 export type Answer = (req: SeenRequest, n: number, res: ServerResponse) => void;
 
-export async function startTinyServer(answer: Answer): Promise<TinyServer> {
+export async function startTinyServer(answer: Answer, { port: wanted = 0 }: { port?: number } = {}): Promise<TinyServer> {
   const seen: SeenRequest[] = [];
   const server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
@@ -30,7 +30,7 @@ export async function startTinyServer(answer: Answer): Promise<TinyServer> {
       answer(r, seen.length, res);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(wanted, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/wechat`,

@@ -187,11 +187,11 @@ describe('a push through nginx', () => {
     expect(classifyDelivery({ access })).toMatchObject({ result: 'rejected', layer: 'access: HTTP 413 (body_too_large)' });
   });
 
-  it('serves /metrics, /internal and /nginx_status to this host only', async () => {
+  it('serves /metrics, /internal, /admin and /nginx_status to this host only', async () => {
     expect((await send(nginx!.port, '/metrics', { method: 'GET' })).status).toBe(200);
     expect((await send(nginx!.port, '/nginx_status', { method: 'GET' })).body).toMatch(/Active connections/);
     // Another loopback address is "outside" as far as allow 127.0.0.1 goes.
-    for (const path of ['/metrics', '/internal/v1/token', '/nginx_status']) {
+    for (const path of ['/metrics', '/internal/v1/token', '/admin/queues', '/admin/queues/api/queues', '/nginx_status']) {
       expect((await send(nginx!.port, path, { method: 'GET', from: '127.0.0.2' })).status, path).toBe(403);
     }
     const p = push('oOUT', `93${Date.now()}`);

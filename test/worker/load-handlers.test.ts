@@ -50,4 +50,12 @@ describe('loadHandlers (WXGATE_HANDLERS)', () => {
     expect((err as Error).message).toMatch(/^WXGATE_HANDLERS=/);
     expect((err as Error).message).toMatch(message);
   });
+
+  // The import errors themselves (a CommonJS package, a syntax error, a missing package) are
+  // Node's, not vite's: test/package/installed-package.test.ts loads them in the installed package.
+  it('a module without handlers: the message names the file and what it does export', async () => {
+    await writeFile(join(dir, 'named.mjs'), 'export const bot = 1;\nexport const other = 2;\n');
+    const named = (await loadHandlers('named.mjs', { cwd: dir }).catch((e: unknown) => e)) as Error;
+    expect(named.message).toMatch(/named\.mjs\) exports no handlers \(it exports bot, other\)/);
+  });
 });
