@@ -9,6 +9,7 @@ import { writeFileSync, mkdirSync, readFileSync, existsSync, readdirSync } from 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchCampaign, campaignTable } from './campaign.js';
 import { benchE2E, e2eTable } from './e2e.js';
 import { benchInstructions } from './instructions.js';
 import { archivePrevious } from './lib/archive-previous.js';
@@ -97,6 +98,7 @@ const SUITES: Record<string, Suite> = {
   },
   e2e: { run: () => benchE2E(), table: e2eTable },
   'slow-handler': { run: () => benchSlowHandler(), table: slowHandlerTable },
+  campaign: { optIn: true, run: () => benchCampaign(), table: campaignTable },
   'token-storm': {
     script: 'token-storm.ts',
     table: (r: TokenStormRecord) =>

@@ -73,6 +73,15 @@ export interface Config {
     readonly dailyQuota: number;
     readonly quotaWarnRatio: number;
   };
+  /** The message centre (template messages, campaigns): off without a database URL. */
+  readonly campaigns: {
+    readonly databaseUrl?: string;
+    /** PostgreSQL schema for wxgate's tables (created by the migrations). */
+    readonly databaseSchema: string;
+    /** template/send calls per second per appid; undefined: as fast as the workers go. */
+    readonly ratePerSecond?: number;
+    readonly concurrency: number;
+  };
   /** SIGTERM/SIGINT: the process is gone within this, whatever clients or Redis do. */
   readonly shutdownTimeoutMs: number;
   /** The HTTP servers' limits on slow and idle clients (README "Timeouts"). */
@@ -219,6 +228,21 @@ function dashboardCredentials(env: Env): Config['dashboard'] {
   return Object.freeze({ user, password });
 }
 
+function campaignsConfig(env: Env): Config['campaigns'] {
+  const databaseUrl = str(env, 'WXGATE_DATABASE_URL');
+  if (databaseUrl !== undefined) url(env, 'WXGATE_DATABASE_URL', 'postgres://user@127.0.0.1:5432/wxgate', ['postgres:', 'postgresql:']);
+  const databaseSchema = str(env, 'WXGATE_DATABASE_SCHEMA') ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) {
+    throw new ConfigError(`WXGATE_DATABASE_SCHEMA=${JSON.stringify(databaseSchema)} must be a plain lower-case PostgreSQL name ([a-z_][a-z0-9_]*), e.g. wxgate.`);
+  }
+  return Object.freeze({
+    databaseUrl,
+    databaseSchema,
+    ratePerSecond: str(env, 'WXGATE_TEMPLATE_RATE') === undefined ? undefined : num(env, 'WXGATE_TEMPLATE_RATE', 0, { min: 0.01, max: 100_000 }),
+    concurrency: int(env, 'WXGATE_TEMPLATE_CONCURRENCY', 200, { min: 1, max: 10_000 }),
+  });
+}
+
 /**
  * A killed worker's jobs are run again once their lock has expired and a stalled check has
  * seen it: at most lock duration + stalled interval after the kill (10 + 5 s by default; issue
@@ -296,6 +320,7 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
       dailyQuota: int(env, 'WXGATE_TOKEN_DAILY_QUOTA', 2000, { min: 1 }),
       quotaWarnRatio: num(env, 'WXGATE_TOKEN_QUOTA_WARN_RATIO', 0.8, { min: 0, max: 1 }),
     }),
+    campaigns: campaignsConfig(env),
     shutdownTimeoutMs: int(env, 'WXGATE_SHUTDOWN_TIMEOUT_MS', 10_000, { min: 500, max: 600_000 }),
     http: Object.freeze({
       requestTimeoutMs: int(env, 'WXGATE_REQUEST_TIMEOUT_MS', 10_000, { min: 500, max: 300_000 }),

@@ -44,6 +44,23 @@ describe('loadConfig', () => {
     expect(err.message).toContain(name);
   });
 
+  describe('the message centre (issue 15)', () => {
+    it('is off without WXGATE_DATABASE_URL; rate unlimited, 200 sends in flight by default', () => {
+      expect(loadConfig(base).campaigns).toEqual({ databaseUrl: undefined, databaseSchema: 'public', ratePerSecond: undefined, concurrency: 200 });
+      expect(loadConfig({ ...base, WXGATE_DATABASE_URL: 'postgres://u@db:5432/w', WXGATE_DATABASE_SCHEMA: 'wxgate', WXGATE_TEMPLATE_RATE: '12.5' }).campaigns).toMatchObject({ databaseUrl: 'postgres://u@db:5432/w', databaseSchema: 'wxgate', ratePerSecond: 12.5 });
+    });
+    it.each([
+      [{ WXGATE_DATABASE_URL: 'mysql://u@db/w' }, 'WXGATE_DATABASE_URL'],
+      [{ WXGATE_DATABASE_SCHEMA: 'Bad-Name' }, 'WXGATE_DATABASE_SCHEMA'],
+      [{ WXGATE_TEMPLATE_RATE: '0' }, 'WXGATE_TEMPLATE_RATE'],
+      [{ WXGATE_TEMPLATE_CONCURRENCY: 'many' }, 'WXGATE_TEMPLATE_CONCURRENCY'],
+    ])('names the bad variable: %j', (env, name) => {
+      const err = failure({ ...base, ...env });
+      expect(err.code).toBe('config_invalid');
+      expect(err.message).toContain(name);
+    });
+  });
+
   describe('WECHAT_MESSAGE_MODE (issue 14)', () => {
     const key = 'k'.repeat(43);
     it.each([

@@ -3,12 +3,13 @@
 // The receiver listens first and whatever the workers' state: with Redis away the workers wait
 // and retry in the background while the receiver spools (issue 14 item 7).
 import { loadConfig } from '../config.js';
+import { closeBy } from '../deadline.js';
 import { createMetrics } from '../metrics.js';
 import { createReceiver } from '../receiver/create-receiver.js';
 import { attachWorkerMetrics } from '../worker/worker-metrics.js';
 import { createWorkerRuntime } from '../worker/worker-runtime.js';
 import { commandLogger } from './command-logger.js';
-import { internalRouters, tokenCollectors } from './compose.js';
+import { internalRouters, startCampaigns, tokenCollectors } from './compose.js';
 import { runUntilSignal } from './run-until-signal.js';
 import { commandHelp } from './variables.js';
 
@@ -30,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   // One Redis watch for the process: the runtime's, shared with the receiver (one line per change, not two).
   const runtime = await createWorkerRuntime({ config, logger, metrics });
   attachWorkerMetrics(runtime.workers, metrics);
+  const campaigns = await startCampaigns({ config, logger });
   const keeper = runtime.tokenKeeper;
   const receiver = createReceiver(
     { config, logger },
@@ -37,8 +39,8 @@ export async function run(argv: string[]): Promise<number> {
       metrics,
       redisHealth: runtime.redisHealth,
       metricsQueues: [runtime.workers.outboundQueue],
-      metricsCollectors: tokenCollectors({ config, keeper, metrics }),
-      routers: internalRouters({ config, keeper, client: runtime.client, logger }),
+      metricsCollectors: [...tokenCollectors({ config, keeper, metrics }), ...(campaigns ? [campaigns.collector(metrics)] : [])],
+      routers: internalRouters({ config, keeper, client: runtime.client, logger, campaigns }),
       tokens: runtime.availability.all,
     },
   );
@@ -50,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       // The receiver stops taking connections at once (the first thing its close does), then
       // its pushes in flight and the workers' running jobs finish side by side.
       await Promise.all([receiver.close(deadline), runtime.close(deadline)]);
+      if (campaigns) await closeBy(campaigns.close(), deadline.cutAt, () => campaigns.abandon());
     },
     { timeoutMs: config.shutdownTimeoutMs },
   );

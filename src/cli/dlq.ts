@@ -1,4 +1,4 @@
-// `wxgate dlq list|show|retry [--queue inbound|outbound]`: the failed jobs, why they failed
+// `wxgate dlq list|show|retry [--queue inbound|outbound|template]`: the failed jobs, why they failed
 // (code, errcode, errmsg), and running them again.
 import { loadConfig } from '../config.js';
 import { createRedis } from '../redis.js';
@@ -6,11 +6,12 @@ import { createDlq, QUEUE_NAMES, type FailedJob, type QueueName } from '../worke
 
 const USAGE = `usage: wxgate dlq <command> [options]
 
-  list  [--queue inbound|outbound] [--limit N] [--json]   failed jobs, newest first, with their error
-  show  <jobId> [--queue inbound|outbound]                one failed job in full (JSON)
-  retry <jobId>... | --all [--queue inbound|outbound]     move failed jobs back to waiting
+  list  [--queue inbound|outbound|template] [--limit N] [--json]   failed jobs, newest first, with their error
+  show  <jobId> [--queue inbound|outbound|template]                one failed job in full (JSON)
+  retry <jobId>... | --all [--queue inbound|outbound|template]     move failed jobs back to waiting
 
-Without --queue, both queues. Inbound jobs ran a handler; outbound jobs are replies to send.
+Without --queue, every queue. Inbound jobs ran a handler; outbound jobs are replies to send;
+template jobs are template messages (their outcome is also on record in PostgreSQL).
 `;
 
 interface Args {
@@ -28,8 +29,9 @@ function parse(argv: string[]): Args | string {
     const a = argv[i]!;
     if (a === '--queue' || a === '-q') {
       const v = argv[++i];
-      if (v !== 'inbound' && v !== 'outbound') return `--queue must be inbound or outbound, not ${JSON.stringify(v)}`;
-      args.queues = [v];
+      const queue = QUEUE_NAMES.find((q) => q === v);
+      if (!queue) return `--queue must be one of ${QUEUE_NAMES.join(', ')}, not ${JSON.stringify(v)}`;
+      args.queues = [queue];
     } else if (a === '--limit') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) return '--limit must be a whole number of at least 1';

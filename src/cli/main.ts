@@ -16,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   token: { summary: 'show or refresh an account\'s access_token', load: () => import('./token.js') },
   dlq: { summary: 'list and retry failed jobs', load: () => import('./dlq.js') },
   init: { summary: 'a new handlers project (package.json, handlers.ts, a test, .env.example)', load: () => import('./init.js') },
+  campaign: { summary: 'send template-message campaigns and follow them (send, status, failures)', load: () => import('./campaign.js') },
 };
 
 function usage(): string {

@@ -10,7 +10,8 @@ import { runUntilSignal } from './run-until-signal.js';
 const USAGE = `usage: wxgate mock-wechat [--port 4000] [--host 127.0.0.1] [--token-ttl 7200] [--grace 300] [--secrets appid=secret,…]
 
 A fake WeChat API: /cgi-bin/token, /cgi-bin/stable_token, message/custom/send, message/custom/typing,
-message/template/send, getcallbackip; control API under /__mock (sent, stats, faults, expire, reset, config).
+message/template/send, getcallbackip; control API under /__mock (sent, stats, faults, expire, reset, config,
+templates: template ids, followers, daily quota and TEMPLATESENDJOBFINISH reports to your server URL).
 Without --secrets every appid/secret is accepted.
 `;
 

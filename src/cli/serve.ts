@@ -7,7 +7,7 @@ import { createMetrics } from '../metrics.js';
 import { createReceiver } from '../receiver/create-receiver.js';
 import { createApiRuntime } from '../wechat-api/create-api-runtime.js';
 import { commandLogger } from './command-logger.js';
-import { internalRouters, tokenCollectors } from './compose.js';
+import { internalRouters, startCampaigns, tokenCollectors } from './compose.js';
 import { runUntilSignal } from './run-until-signal.js';
 import { commandHelp } from './variables.js';
 
@@ -26,13 +26,14 @@ export async function run(argv: string[]): Promise<number> {
   const logger = commandLogger(config);
   const metrics = createMetrics();
   const api = config.internalToken ? createApiRuntime({ config, logger }) : undefined;
+  const campaigns = await startCampaigns({ config, logger });
   const receiver = createReceiver(
     { config, logger },
     api
       ? {
           metrics,
-          metricsCollectors: tokenCollectors({ config, keeper: api.keeper, metrics }),
-          routers: internalRouters({ config, keeper: api.keeper, client: api.client, logger }),
+          metricsCollectors: [...tokenCollectors({ config, keeper: api.keeper, metrics }), ...(campaigns ? [campaigns.collector(metrics)] : [])],
+          routers: internalRouters({ config, keeper: api.keeper, client: api.client, logger, campaigns }),
         }
       : { metrics },
   );
@@ -44,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     async (deadline) => {
       await receiver.close(deadline);
       if (api) await closeBy(api.close(), deadline.cutAt, () => api.redis.disconnect());
+      if (campaigns) await closeBy(campaigns.close(), deadline.cutAt, () => campaigns.abandon());
     },
     { timeoutMs: config.shutdownTimeoutMs },
   );

@@ -9,6 +9,7 @@
 //   GET  /internal/v1/apps/:appid/access-token             → { access_token, expires_at, expires_in }
 //   POST /internal/v1/apps/:appid/access-token/invalidate  { stale_token } → same shape
 //   POST /internal/v1/apps/:appid/messages/custom          WeChat custom/send payload → WeChat's JSON answer
+//   template messages and campaigns: src/campaigns/campaign-routes.ts
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { ConfigError, RequestError, WxgateError } from '../errors.js';
@@ -18,11 +19,15 @@ import type { CustomMessage, WeChatClient } from '../wechat-api/client.js';
 import { WeChatApiError } from '../wechat-api/errcodes.js';
 import type { TokenInfo, TokenKeeper } from '../wechat-api/token-keeper.js';
 import { createBearerCheck } from './bearer.js';
+import type { CampaignService } from '../campaigns/campaign-service.js';
+import { mountCampaignRoutes } from '../campaigns/campaign-routes.js';
 
 export interface InternalRouterDeps {
   keeper: Pick<TokenKeeper, 'has' | 'get' | 'invalidate'>;
   client: Pick<WeChatClient, 'sendCustom'>;
   logger: Logger;
+  /** The message centre; absent without WXGATE_DATABASE_URL (its routes then answer 503). */
+  campaigns?: CampaignService;
 }
 
 export interface InternalRouterOptions {
@@ -36,7 +41,7 @@ const tokenBody = (t: TokenInfo) => ({
   expires_in: Math.max(0, Math.floor((t.expiresAt - Date.now()) / 1000)),
 });
 
-export function createInternalRouter({ keeper, client, logger }: InternalRouterDeps, { internalToken, bodyLimitBytes = 64 * 1024 }: InternalRouterOptions): Router {
+export function createInternalRouter({ keeper, client, logger, campaigns }: InternalRouterDeps, { internalToken, bodyLimitBytes = 64 * 1024 }: InternalRouterOptions): Router {
   if (!internalToken) throw new ConfigError('WXGATE_INTERNAL_TOKEN is not set: the internal API must not be mounted without it (set it to a long random string).');
   const authorized = createBearerCheck(internalToken);
   const log = logger.child({ layer: 'internal' });
@@ -104,6 +109,8 @@ export function createInternalRouter({ keeper, client, logger }: InternalRouterD
       return client.sendCustom(appid, payload as unknown as CustomMessage);
     }),
   );
+
+  mountCampaignRoutes(router, route, campaigns, { readJson });
 
   return router;
 }

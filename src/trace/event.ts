@@ -50,6 +50,8 @@ export interface LogEvent {
   outcome?: string;
   reason?: string;
   errcode?: number;
+  /** A template send's campaign (the message centre's `send` lines). */
+  campaignId?: string;
   waitMs?: number;
   steps?: Record<string, number>;
   msg?: string;

@@ -26,6 +26,8 @@ export interface Identity {
   event?: string;
   msgId?: string;
   dedupKey?: string;
+  /** Set for a template message sent by a campaign. */
+  campaignId?: string;
 }
 
 export interface Message {
@@ -161,6 +163,7 @@ function itemFields(item: Item): Identity {
     out.event ??= e.event;
     out.msgId ??= e.msgId;
     out.dedupKey ??= e.dedupKey;
+    out.campaignId ??= e.campaignId;
   }
   return out;
 }

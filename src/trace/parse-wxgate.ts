@@ -81,6 +81,7 @@ export function parseWxgate(o: Json): LogEvent | undefined {
   set('outcome', intern(str(o.outcome)));
   set('reason', intern(str(o.reason)));
   set('errcode', num(o.errcode));
+  set('campaignId', str(o.campaignId));
   set('waitMs', num(o.waitMs));
   set('steps', steps(o.steps));
   set('msg', intern(str(o.msg)));

@@ -5,7 +5,7 @@ import { formatBeijing, formatMs } from './time.js';
 
 function header(tl: Timeline): string {
   const id = tl.identity;
-  const kind = id.msgType === 'event' && id.event ? `event ${id.event}` : id.msgType;
+  const kind = id.campaignId !== undefined ? `template message of campaign ${id.campaignId}` : id.msgType === 'event' && id.event ? `event ${id.event}` : id.msgType;
   const stamp = id.stamp !== undefined ? `stamp ${id.stamp} (${formatBeijing(id.stamp * 1000, { millis: false })} +08:00)` : undefined;
   const parts = [
     `openid ${id.openid ?? '?'}`,

@@ -1,13 +1,14 @@
-// The failed sets of both queues, for `wxgate dlq`: what failed, why (code, WeChat's errcode and
+// The failed sets of every queue, for `wxgate dlq`: what failed, why (code, WeChat's errcode and
 // errmsg as recorded by failJob), and a way to run it again.
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { TEMPLATE_QUEUE } from '../campaigns/template-jobs.js';
 import { INBOUND_QUEUE, OUTBOUND_QUEUE } from '../queue/jobs.js';
 import type { JobError } from './outbound-job.js';
 
-export type QueueName = typeof INBOUND_QUEUE | typeof OUTBOUND_QUEUE;
+export type QueueName = typeof INBOUND_QUEUE | typeof OUTBOUND_QUEUE | typeof TEMPLATE_QUEUE;
 // Every queue wxgate runs: `wxgate dlq` and the dashboard (src/admin/dashboard.ts) both show these; a new queue goes here.
-export const QUEUE_NAMES: readonly QueueName[] = [INBOUND_QUEUE, OUTBOUND_QUEUE];
+export const QUEUE_NAMES: readonly QueueName[] = [INBOUND_QUEUE, OUTBOUND_QUEUE, TEMPLATE_QUEUE];
 
 export interface FailedJob {
   queue: QueueName;

@@ -13,6 +13,8 @@ import { createApiRuntime } from '../wechat-api/create-api-runtime.js';
 import type { TokenAvailability } from '../wechat-api/token-availability.js';
 import type { TokenKeeper, TokenKeeperOptions } from '../wechat-api/token-keeper.js';
 import { createWorkers, type Workers, type WorkersDeps, type WorkersOptions } from './create-workers.js';
+import { withTemplateReports } from '../campaigns/delivery-reports.js';
+import { createTemplateRuntime, type TemplateRuntime, type TemplateRuntimeOptions } from '../campaigns/template-runtime.js';
 
 export interface WorkerRuntime {
   readonly workers: Workers;
@@ -21,6 +23,8 @@ export interface WorkerRuntime {
   /** Whether this process can get each account's token (for /readyz). */
   readonly availability: TokenAvailability;
   readonly redisHealth: RedisHealth;
+  /** The message centre's template worker, when WXGATE_DATABASE_URL is set. */
+  readonly templates?: TemplateRuntime;
   /**
    * Starts the Redis watch, the keeper and the workers side by side; resolves once all run. While
    * Redis is away that is when it comes back (the workers wait and retry): `all` does not wait.
@@ -42,17 +46,22 @@ export interface WorkerRuntimeDeps extends Pick<WorkersDeps, 'marker'> {
 export interface WorkerRuntimeOptions extends WorkersOptions {
   /** The token keeper's timings (backoff…), beyond what the configuration sets. */
   keeper?: Partial<TokenKeeperOptions>;
+  /** The template worker's options, or false for none (default: one when WXGATE_DATABASE_URL is set). */
+  templates?: TemplateRuntimeOptions | false;
 }
 
 export async function createWorkerRuntime(
   { config, logger, metrics = createMetrics({ processMetrics: false }), redisHealth: shared, marker }: WorkerRuntimeDeps,
-  { keeper, ...options }: WorkerRuntimeOptions = {},
+  { keeper, templates: templateOptions = {}, ...options }: WorkerRuntimeOptions = {},
 ): Promise<WorkerRuntime> {
   const handlers = await loadHandlers(config.handlers);
   const redisHealth = shared ?? createRedisHealth({ config, logger, metrics });
   const api = createApiRuntime({ config, logger, metrics }, { keeper });
   const { keeper: tokenKeeper, client, availability } = api;
-  const workers = createWorkers({ config, logger, handlers, client, availability, marker }, options);
+  const templates = config.campaigns.databaseUrl && templateOptions !== false ? createTemplateRuntime({ config, logger, client, availability, metrics }, templateOptions) : undefined;
+  // TEMPLATESENDJOBFINISH pushes are matched to their sends before the account's handlers run.
+  const router = templates ? withTemplateReports(handlers.router, templates.recordReport) : handlers.router;
+  const workers = createWorkers({ config, logger, handlers: { ...handlers, router }, client, availability, marker }, options);
   watchRedisState(workers.redis, logger.child({ layer: 'worker' }), { what: 'workers' });
   logger.info({ layer: 'worker', handlers: config.handlers ?? 'built-in demo' }, 'handlers loaded');
   return {
@@ -61,12 +70,15 @@ export async function createWorkerRuntime(
     client,
     availability,
     redisHealth,
+    templates,
     async start() {
       // The first token fetch does not hold the workers back: a send asks the keeper itself.
-      await Promise.all([redisHealth.start(), api.start(), workers.start()]);
+      await Promise.all([redisHealth.start(), api.start(), workers.start(), templates?.start()]);
     },
     async close(deadline = deadlineIn(config.shutdownTimeoutMs)) {
+      // The inbound worker records delivery reports through the template runtime's writer: it closes first.
       await workers.close(deadline);
+      await templates?.close(deadline);
       // The keeper waits for its fetches, which wait for Redis: past the cut, drop them.
       await closeBy(api.close(), deadline.cutAt, () => api.redis.disconnect());
       if (!shared) await settledBy(redisHealth.close(), deadline.at);

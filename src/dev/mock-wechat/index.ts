@@ -9,8 +9,10 @@ import { createMockFaults, type Fault, type MockFaults } from './faults.js';
 import { createMockRecords, type MockRecords, type MockStats, type SentFilter, type SentRecord } from './records.js';
 import { createMockTokens, type MockTokens, type MockTokenSettings, type TokenKind, type TokenStatus } from './tokens.js';
 import { createWeChatRoutes } from './wechat-routes.js';
+import { createMockTemplates, type MockTemplates, type TemplateConfig } from './templates.js';
+import { createTemplateControlRoutes } from './template-control-routes.js';
 
-export type { Fault, MockStats, SentRecord, TokenStatus, MockTokenSettings };
+export type { Fault, MockStats, SentRecord, TokenStatus, MockTokenSettings, TemplateConfig };
 
 export interface MockWeChatOptions {
   /** Secret per appid, or 'any' (every non-empty appid/secret is accepted). */
@@ -26,6 +28,10 @@ export interface MockWeChatOptions {
   maxRecorded?: number;
   port?: number;
   callbackIps?: readonly string[];
+  /** Template checks and delivery reports (also settable through POST /__mock/templates). */
+  templates?: TemplateConfig;
+  /** The mock's clock for the template quota day (tests). */
+  clock?: () => number;
 }
 
 export interface MockState {
@@ -34,6 +40,8 @@ export interface MockState {
   readonly tokens: MockTokens;
   readonly faults: MockFaults;
   readonly records: MockRecords;
+  /** Set once the routes are built. */
+  readonly templates: MockTemplates;
   stats(): MockStats;
   sent(filter?: SentFilter): SentRecord[];
   tokenStatus(token: string): TokenStatus;
@@ -65,22 +73,29 @@ export function createMockWeChat(
     maxRecorded = 100_000,
     port: defaultPort = 0,
     callbackIps = ['101.226.62.77', '101.226.62.78', '101.226.62.79'],
+    templates: templateConfig,
+    clock,
   }: MockWeChatOptions,
 ): MockWeChat {
   const settings: MockTokenSettings = { tokenTtlS, graceS, renewWindowS, forcedPerDay, forcedIntervalS };
   const tokens = createMockTokens(settings);
   const faults = createMockFaults();
   const records = createMockRecords({ maxRecorded });
+  let templates: MockTemplates | undefined;
   const reset = () => {
     tokens.clear();
     faults.clear();
     records.clear();
+    templates?.reset();
   };
   const state: MockState = {
     settings,
     tokens,
     faults,
     records,
+    get templates() {
+      return templates!;
+    },
     stats: () => records.stats(),
     sent: (filter) => records.sent(filter),
     tokenStatus: (t) => tokens.status(t),
@@ -104,9 +119,16 @@ export function createMockWeChat(
       if (ctx.status >= 500) ctx.app.emit('error', err, ctx);
     }
   });
-  const wechat = createWeChatRoutes({ tokens, faults, records, appsecrets: () => appsecrets, callbackIps });
+  const makeTemplates = (nextMsgid: () => number) => {
+    templates = createMockTemplates({ clock, nextMsgid });
+    if (templateConfig) templates.configure(templateConfig);
+    return templates;
+  };
+  const wechat = createWeChatRoutes({ tokens, faults, records, appsecrets: () => appsecrets, callbackIps, templates: makeTemplates });
   const control = createControlRoutes({ tokens, faults, records, settings, reset });
+  const templateControl = createTemplateControlRoutes({ templates: templates! });
   app.use(wechat.routes()).use(wechat.allowedMethods());
+  app.use(templateControl.routes()).use(templateControl.allowedMethods());
   app.use(control.routes()).use(control.allowedMethods());
 
   async function listen(port = defaultPort, host = '127.0.0.1'): Promise<ListeningMock> {
@@ -123,6 +145,7 @@ export function createMockWeChat(
       url,
       close: () =>
         new Promise<void>((resolve) => {
+          templates?.close();
           server.close(() => resolve());
           server.closeAllConnections();
         }),

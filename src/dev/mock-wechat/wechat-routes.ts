@@ -7,6 +7,7 @@ import Router, { type RouterContext } from '@koa/router';
 import type { Fault, MockFaults } from './faults.js';
 import type { MockRecords } from './records.js';
 import type { MockTokens } from './tokens.js';
+import type { MockTemplates } from './templates.js';
 import { parseBody, validateCustom, validateTemplate, validateTyping, type ParsedBody, type WeChatAnswer } from './validate.js';
 
 export interface WeChatRoutesDeps {
@@ -16,6 +17,8 @@ export interface WeChatRoutesDeps {
   /** Secret per appid, or 'any' to accept every non-empty appid and secret. */
   appsecrets: () => Readonly<Record<string, string>> | 'any';
   callbackIps: readonly string[];
+  /** template/send's own checks, quota, client_msg_id and delivery reports (templates.ts). */
+  templates?: (nextMsgid: () => number) => MockTemplates;
 }
 
 type Answer = Record<string, unknown>;
@@ -48,10 +51,11 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-export function createWeChatRoutes({ tokens, faults, records, appsecrets, callbackIps }: WeChatRoutesDeps): Router {
+export function createWeChatRoutes({ tokens, faults, records, appsecrets, callbackIps, templates: makeTemplates }: WeChatRoutesDeps): Router {
   const router = new Router();
   const counters = () => records.counters;
   let msgid = 1_000_000_000;
+  const templates = makeTemplates?.(() => ++msgid);
 
   function checkSecret(appid: string | undefined, secret: string | undefined, grantType: unknown): WeChatAnswer | undefined {
     if (grantType !== 'client_credential') return { errcode: 40002, errmsg: 'invalid grant_type' };
@@ -193,7 +197,10 @@ export function createWeChatRoutes({ tokens, faults, records, appsecrets, callba
   const ok = () => ({ errcode: 0, errmsg: 'ok' });
   endpoint('post', '/cgi-bin/message/custom/send', 'message', fromToken, message(validateCustom, ok));
   endpoint('post', '/cgi-bin/message/custom/typing', 'message', fromToken, message(validateTyping, ok));
-  endpoint('post', '/cgi-bin/message/template/send', 'message', fromToken, message(validateTemplate, () => ({ errcode: 0, errmsg: 'ok', msgid: ++msgid })));
+  const templateSend = templates
+    ? (call: Call) => withToken(call, (appid) => templates.send(appid, call.body, (body) => records.record({ path: call.path, appid, body, at: Date.now() })))
+    : message(validateTemplate, () => ({ errcode: 0, errmsg: 'ok', msgid: ++msgid }));
+  endpoint('post', '/cgi-bin/message/template/send', 'message', fromToken, templateSend);
   endpoint('get', '/cgi-bin/getcallbackip', 'other', fromToken, (call) => withToken(call, () => ({ ip_list: [...callbackIps] })));
 
   return router;

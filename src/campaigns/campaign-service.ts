@@ -1,0 +1,336 @@
+// The message centre as the internal API (and the CLI through it) sees it: take a single
+// template message or a campaign, report progress, pause / resume / cancel. Recipients are
+// queued a chunk at a time as the body streams in: rows first (queued), then the chunk's jobs
+// with addBulk, so a send never runs before its record exists, and a list read again (a second
+// submission with the same Idempotency-Key, or one resumed after a crash) queues nothing twice.
+import { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { RequestError, WxgateError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { createRedis } from '../redis.js';
+import { createCampaignMeta, type CampaignMeta } from './campaign-meta.js';
+import { createDatabase, type Database } from './database.js';
+import { migrateUntilDone } from './migrate.js';
+import { createRecords, type CampaignRow, type Records, type SendRow } from './records.js';
+import type { CampaignSettings, Recipient } from './recipients-parse.js';
+import { isSendStatus, type SendStatus } from './send-status.js';
+import { templateKeys } from './template-admission.js';
+import { campaignId, campaignJobId, singleJobId, templateJobOptions, TEMPLATE_QUEUE, type CampaignJobData, type SingleJobData, type TemplateJobData, type TemplatePayload } from './template-jobs.js';
+
+export interface CampaignStatus {
+  campaign_id: string;
+  appid: string;
+  template_id: string;
+  state: 'accepting' | 'running' | 'paused' | 'cancelled' | 'finished';
+  pause_reason: string | null;
+  paused_until: string | null;
+  recipients: number;
+  counts: Record<SendStatus, number>;
+  /** Accepted by WeChat (a msgid), delivery reported or not. */
+  sent_total: number;
+  sends_per_second: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  eta_s: number | null;
+}
+
+export interface CampaignService {
+  /** Applies the migrations, trying again while PostgreSQL is away; the routes answer 503 until then. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Past the shutdown deadline: drop the connections. */
+  abandon(): void;
+  sendSingle(appid: string, body: Record<string, unknown>, idempotencyKey?: string): Promise<{ id: string; status: SendStatus; created: boolean }>;
+  submitCampaign(appid: string, settings: CampaignSettings, recipients: AsyncIterable<Recipient>, idempotencyKey?: string): Promise<{ campaign_id: string; recipients: number; queued: number; created: boolean }>;
+  status(appid: string, id: string): Promise<CampaignStatus>;
+  recipients(appid: string, id: string, options: { status?: string; after?: string; limit?: number }): Promise<{ recipients: ReturnType<typeof sendView>[]; next: string | null }>;
+  messages(appid: string, openid: string, limit?: number): Promise<ReturnType<typeof sendView>[]>;
+  message(appid: string, id: string): Promise<ReturnType<typeof sendView>>;
+  control(appid: string, id: string, action: 'pause' | 'resume' | 'cancel'): Promise<CampaignStatus>;
+  /** /metrics: recent campaigns' recipients by status. */
+  collector(metrics: Metrics): () => Promise<void>;
+  readonly db: Database;
+}
+
+export interface CampaignServiceOptions {
+  chunkSize?: number;
+  chunksInFlight?: number;
+  backoffMs?: number;
+}
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+const notFound = (what: string) => new WxgateError('not_found', `${what} not found`, { status: 404, expose: true });
+
+export function sendView(r: SendRow) {
+  return {
+    id: r.id,
+    campaign_id: r.campaign_id,
+    openid: r.openid,
+    template_id: r.template_id,
+    status: r.status,
+    errcode: r.errcode,
+    errmsg: r.errmsg,
+    msgid: r.msgid,
+    attempts: r.attempts,
+    data: r.data,
+    queued_at: iso(r.queued_at),
+    sent_at: iso(r.sent_at),
+    reported_at: iso(r.reported_at),
+  };
+}
+
+function singlePayload(body: Record<string, unknown>): { openid: string; payload: TemplatePayload } {
+  const { touser, template_id, url, miniprogram, data } = body;
+  if (typeof touser !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(touser)) throw new RequestError('bad_request', 'touser must be an openid');
+  if (typeof template_id !== 'string' || template_id === '') throw new RequestError('bad_request', 'template_id is required');
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new RequestError('bad_request', 'data must be an object of {"key": {"value": "…"}}');
+  return {
+    openid: touser,
+    payload: {
+      template_id,
+      data: data as TemplatePayload['data'],
+      ...(typeof url === 'string' ? { url } : {}),
+      ...(miniprogram && typeof miniprogram === 'object' ? { miniprogram: miniprogram as TemplatePayload['miniprogram'] } : {}),
+    },
+  };
+}
+
+export function createCampaignService({ config, logger }: { config: Config; logger: Logger }, { chunkSize = 1000, chunksInFlight = 3, backoffMs = 1000 }: CampaignServiceOptions = {}): CampaignService {
+  const { databaseUrl, databaseSchema } = config.campaigns;
+  if (!databaseUrl) throw new Error('createCampaignService needs WXGATE_DATABASE_URL');
+  const log = logger.child({ layer: 'campaign' });
+  const db = createDatabase({ logger }, { url: databaseUrl, schema: databaseSchema, max: 4 });
+  const records: Records = createRecords({ db });
+  // Worker settings: a submission waits out a Redis reconnect instead of failing half-way.
+  const redis: Redis = createRedis(config.redisUrl, 'worker');
+  redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
+  const queue = new Queue<TemplateJobData>(TEMPLATE_QUEUE, { connection: redis, prefix: config.prefix });
+  queue.on('error', (err) => log.warn({ err: err.message }, 'template queue error'));
+  const meta: CampaignMeta = createCampaignMeta({ redis }, { prefix: config.prefix });
+  const keys = templateKeys(config.prefix);
+  const jobOptions = (id: string) => templateJobOptions(id, { attempts: config.worker.attempts, backoffMs });
+
+  let ready: Promise<unknown> | undefined;
+  let closed = false;
+  /** The migrations first; while PostgreSQL has not come up, 503 after a short wait. */
+  async function whenReady(): Promise<void> {
+    const unavailable = () => new WxgateError('database_unavailable', 'the message centre\'s PostgreSQL (WXGATE_DATABASE_URL) is not reachable yet: try again shortly', { status: 503, expose: true, retryable: true });
+    if (!ready) throw unavailable();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(unavailable()), 2000);
+    });
+    try {
+      await Promise.race([ready, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function campaignOf(appid: string, id: string): Promise<CampaignRow> {
+    await whenReady();
+    const row = await records.getCampaign(appid, id);
+    if (!row) throw notFound(`campaign ${id}`);
+    return row;
+  }
+
+  async function status(appid: string, id: string): Promise<CampaignStatus> {
+    const c = await campaignOf(appid, id);
+    const windowS = 10;
+    const k = await records.counts(id, windowS);
+    const counts = k.byStatus;
+    const sentTotal = counts.sent + counts.delivered + counts.blocked + k.failedWithMsgid;
+    const quotaPaused = c.pause_reason === 'quota' && c.paused_until !== null && c.paused_until.getTime() > Date.now();
+    const done = c.state !== 'accepting' && counts.queued === 0;
+    const state: CampaignStatus['state'] = c.state === 'cancelled' ? 'cancelled' : c.state === 'paused' ? 'paused' : done ? 'finished' : c.state;
+    const span = k.firstSentAt && k.lastSentAt ? (k.lastSentAt.getTime() - k.firstSentAt.getTime()) / 1000 : 0;
+    const running = state === 'running' || state === 'accepting';
+    const rate = running ? k.recentSent / windowS : span > 0 ? sentTotal / span : 0;
+    return {
+      campaign_id: c.id,
+      appid: c.appid,
+      template_id: c.template_id,
+      state: quotaPaused && running ? 'paused' : state,
+      pause_reason: c.state === 'paused' ? 'manual' : quotaPaused ? 'quota' : null,
+      paused_until: quotaPaused ? iso(c.paused_until) : null,
+      recipients: c.recipients,
+      counts,
+      sent_total: sentTotal,
+      sends_per_second: Math.round(rate * 10) / 10,
+      created_at: c.created_at.toISOString(),
+      started_at: iso(k.firstSentAt),
+      finished_at: done || state === 'cancelled' ? iso(k.lastUpdateAt ?? c.cancelled_at) : null,
+      eta_s: running && rate > 0 ? Math.ceil(counts.queued / rate) : null,
+    };
+  }
+
+  /** Parked jobs (a paused campaign's) back to waiting, twice: one parked in the instant of the first pass is caught by the second. */
+  async function unpark(id: string): Promise<void> {
+    const pass = async () => {
+      let cursor = '0';
+      do {
+        const [next, ids] = await redis.sscan(keys.parked(id), cursor, 'COUNT', 500);
+        cursor = next;
+        await Promise.all(
+          ids.map(async (jobId) => {
+            const job = await Job.fromId(queue, jobId);
+            if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+          }),
+        );
+      } while (cursor !== '0');
+    };
+    await pass();
+    setTimeout(() => {
+      void pass()
+        .then(() => redis.del(keys.parked(id)))
+        .catch((err: Error) => log.warn({ campaignId: id, err: err.message }, 'unpark pass failed'));
+    }, 1000).unref();
+  }
+
+  return {
+    db,
+    async start() {
+      ready ??= migrateUntilDone({ db, logger }, { schema: databaseSchema, stopped: () => closed });
+      await ready;
+    },
+    async close() {
+      closed = true;
+      await queue.close().catch(() => undefined);
+      await db.end();
+      redis.disconnect();
+    },
+    abandon() {
+      closed = true;
+      redis.disconnect();
+      void db.end().catch(() => undefined);
+    },
+
+    async sendSingle(appid, body, idempotencyKey) {
+      await whenReady();
+      const { idempotency_key: fromBody, ...rest } = body;
+      const key = idempotencyKey ?? (typeof fromBody === 'string' && fromBody !== '' ? fromBody : undefined);
+      const { openid, payload } = singlePayload(rest);
+      const id = singleJobId(appid, key);
+      const fresh = await records.insertQueued([{ id, appid, openid, templateId: payload.template_id, data: payload }]);
+      if (fresh.length > 0) {
+        const data: SingleJobData = { kind: 'single', appid, openid, payload, queuedAt: Date.now() };
+        await queue.add('single', data, jobOptions(id));
+      }
+      const row = await records.getSend(appid, id);
+      log.info({ appid, openid, dedupKey: id, idempotencyKey: key !== undefined, outcome: fresh.length > 0 ? 'queued' : 'known' }, 'template message accepted');
+      return { id, status: row?.status ?? 'queued', created: fresh.length > 0 };
+    },
+
+    async submitCampaign(appid, settings, recipients, idempotencyKey) {
+      await whenReady();
+      const started = performance.now();
+      const key = idempotencyKey ?? settings.idempotency_key;
+      if (!settings.template_id) throw new RequestError('bad_request', 'template_id is required (in the JSON body, NDJSON\'s first line or the query string)');
+      const id = campaignId(appid, key);
+      const payload: TemplatePayload = {
+        template_id: settings.template_id,
+        data: settings.data ?? {},
+        ...(settings.url !== undefined ? { url: settings.url } : {}),
+        ...(settings.miniprogram ? { miniprogram: settings.miniprogram } : {}),
+      };
+      const { row, created } = await records.createCampaign({ id, appid, idempotency_key: key ?? null, template_id: payload.template_id, url: payload.url ?? null, miniprogram: payload.miniprogram ?? null, data: payload.data });
+      if (row.template_id !== payload.template_id) throw new WxgateError('idempotency_conflict', `Idempotency-Key already names campaign ${id} with template ${row.template_id}`, { status: 409, expose: true });
+      await meta.put(id, appid, { template_id: row.template_id, data: row.data, ...(row.url ? { url: row.url } : {}), ...(row.miniprogram ? { miniprogram: row.miniprogram } : {}) });
+      let read = 0;
+      let queued = 0;
+      let chunk: Recipient[] = [];
+      const flush = async () => {
+        const list = chunk;
+        chunk = [];
+        const byId = new Map(list.map((r) => [campaignJobId(id, r.openid), r]));
+        const fresh = await records.insertQueued([...byId].map(([jobId, r]) => ({ id: jobId, campaignId: id, appid, openid: r.openid, templateId: payload.template_id, data: r.data ?? {} })));
+        const now = Date.now();
+        await queue.addBulk(
+          fresh.map((jobId) => {
+            const r = byId.get(jobId)!;
+            const data: CampaignJobData = { kind: 'campaign', appid, campaignId: id, openid: r.openid, queuedAt: now, ...(r.data ? { data: r.data } : {}), ...(r.url ? { url: r.url } : {}) };
+            return { name: 'campaign', data, opts: jobOptions(jobId) };
+          }),
+        );
+        queued += fresh.length;
+      };
+      // A few chunks in flight at once: the list is read and the next chunk's rows written while
+      // the last chunk's jobs are added. Each chunk still writes its rows before its jobs.
+      const inFlight: Promise<void>[] = [];
+      const launch = async () => {
+        const p = flush();
+        p.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled meanwhile
+        inFlight.push(p);
+        if (inFlight.length >= chunksInFlight) await inFlight.shift();
+      };
+      for await (const r of recipients) {
+        read++;
+        chunk.push(r);
+        if (chunk.length >= chunkSize) await launch();
+      }
+      if (chunk.length > 0) await launch();
+      await Promise.all(inFlight);
+      const total = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM sends WHERE campaign_id = $1', [id])).rows[0]!.n);
+      await records.finishAccepting(id, total);
+      log.info({ appid, campaignId: id, recipients: total, read, queued, created, ms: Math.round(performance.now() - started) }, 'campaign accepted');
+      return { campaign_id: id, recipients: total, queued, created };
+    },
+
+    status,
+
+    async recipients(appid, id, { status: s, after, limit = 100 }) {
+      await campaignOf(appid, id);
+      if (s !== undefined && !isSendStatus(s)) throw new RequestError('bad_request', `status must be one of queued, sent, delivered, blocked, failed, cancelled`);
+      const n = Math.min(Math.max(1, limit), 10_000);
+      const rows = await records.recipients(id, { status: s, after, limit: n });
+      return { recipients: rows.map(sendView), next: rows.length === n ? rows[rows.length - 1]!.openid : null };
+    },
+
+    async messages(appid, openid, limit = 100) {
+      await whenReady();
+      return (await records.messages(appid, openid, Math.min(Math.max(1, limit), 1000))).map(sendView);
+    },
+
+    async message(appid, id) {
+      await whenReady();
+      const row = await records.getSend(appid, id);
+      if (!row) throw notFound(`message ${id}`);
+      return sendView(row);
+    },
+
+    async control(appid, id, action) {
+      const c = await campaignOf(appid, id);
+      if (c.state === 'cancelled') throw new WxgateError('campaign_cancelled', `campaign ${id} is cancelled`, { status: 409, expose: true });
+      if (action === 'pause') {
+        await meta.setState(id, 'paused');
+        await records.setState(id, 'paused');
+      } else if (action === 'resume') {
+        await meta.setState(id, 'running');
+        await records.setState(id, c.accepted_at ? 'running' : 'accepting');
+        await unpark(id);
+      } else {
+        // Redis first: from here on no worker sends for it; then the records of what is left.
+        await meta.setState(id, 'cancelled');
+        await records.setState(id, 'cancelled');
+        const n = await records.cancelQueued(id);
+        await unpark(id);
+        log.info({ appid, campaignId: id, cancelled: n }, 'campaign cancelled');
+      }
+      log.info({ appid, campaignId: id, action }, `campaign ${action}d`);
+      return status(appid, id);
+    },
+
+    collector(metrics) {
+      return async () => {
+        if (!ready) return;
+        for (const c of await records.activeCampaigns()) {
+          const k = await records.counts(c.id);
+          for (const [s, n] of Object.entries(k.byStatus)) metrics.campaignRecipients.set({ appid: c.appid, campaign: c.id, status: s }, n);
+        }
+      };
+    },
+  };
+}

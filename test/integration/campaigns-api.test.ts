@@ -1,0 +1,145 @@
+// The message centre's internal API against real Redis, PostgreSQL and the mock: single
+// messages and their idempotency key, campaigns as JSON / NDJSON / CSV, WeChat's refusals on
+// record, per-user history, recipients paged and as CSV, and 503 without a database.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openids, startCampaignHarness, waitFor, type CampaignHarness } from '../fixtures/campaigns/harness.js';
+
+const TEMPLATE_PATH = '/cgi-bin/message/template/send';
+
+let h: CampaignHarness;
+const finished = (id: string) => waitFor(async () => {
+  const s = await h.call(`/campaigns/${id}`);
+  return s.json.state === 'finished' && s.json;
+}, `campaign ${id} to finish`);
+
+beforeAll(async () => {
+  h = await startCampaignHarness({ templates: { templates: { TPL_A: ['first', 'remark'], TPL_B: [] }, unfollowed: ['oGoneUser000000000000000001'] } });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('POST /messages/template: one message', () => {
+  it('202 {id, status}; the same Idempotency-Key twice queues one send', async () => {
+    const body = JSON.stringify({ touser: 'oSingleUser0000000000000001', template_id: 'TPL_A', data: { first: { value: 'hi' }, remark: { value: 'r' } } });
+    const a = await h.call('/messages/template', { method: 'POST', body, headers: { 'idempotency-key': 'order-42-shipped' } });
+    const b = await h.call('/messages/template', { method: 'POST', body, headers: { 'idempotency-key': 'order-42-shipped' } });
+    expect(a.status).toBe(202);
+    expect(a.json).toMatchObject({ id: expect.stringMatching(/^t/), status: 'queued' });
+    expect(b.status).toBe(202);
+    expect(b.json.id).toBe(a.json.id);
+    const rec = await waitFor(async () => {
+      const r = await h.call(`/messages/template/${a.json.id}`);
+      return r.json.status === 'delivered' && r.json;
+    }, 'the delivery');
+    expect(rec).toMatchObject({ openid: 'oSingleUser0000000000000001', errcode: 0, attempts: 1, msgid: expect.stringMatching(/^\d+$/) });
+    expect(h.mock.state.sent({ touser: 'oSingleUser0000000000000001', path: TEMPLATE_PATH })).toHaveLength(1);
+    // client_msg_id carries the same id to WeChat.
+    expect(h.mock.state.sent({ touser: 'oSingleUser0000000000000001', path: TEMPLATE_PATH })[0]!.body).toMatchObject({ client_msg_id: a.json.id });
+  });
+
+  it.each([
+    ['43004, not following', { touser: 'oGoneUser000000000000000001', template_id: 'TPL_B', data: {} }, 43004],
+    ['40037, unknown template', { touser: 'oBadTemplate00000000000001', template_id: 'TPL_NOPE', data: {} }, 40037],
+    ['47003, data without a key', { touser: 'oBadData000000000000000001', template_id: 'TPL_A', data: { first: { value: 'x' } } }, 47003],
+  ])('%s: failed at once, errcode and errmsg on record, one call', async (_name, payload, errcode) => {
+    const a = await h.call('/messages/template', { method: 'POST', body: JSON.stringify(payload) });
+    const rec = await waitFor(async () => {
+      const r = await h.call(`/messages/template/${a.json.id}`);
+      return r.json.status === 'failed' && r.json;
+    }, 'the failure');
+    expect(rec).toMatchObject({ errcode, attempts: 1, msgid: null, errmsg: expect.any(String) });
+  });
+
+  it('a token outage waits, it is not a failure: refused token fetches (40164) spend no attempt, the message goes out once the token is back', async () => {
+    h.mock.state.expire(); // the stored token is rejected at the next call: the keeper must fetch
+    h.mock.state.faults.add({ path: 'stable_token', errcode: 40164, errmsg: 'invalid ip', count: 2 });
+    const a = await h.call('/messages/template', { method: 'POST', body: JSON.stringify({ touser: 'oTokenWait0000000000000001', template_id: 'TPL_B', data: {} }) });
+    const rec = await waitFor(async () => {
+      const r = await h.call(`/messages/template/${a.json.id}`);
+      return r.json.msgid !== null && r.json;
+    }, 'the send after the outage', 30_000);
+    expect(rec).toMatchObject({ errcode: 0, attempts: 1 });
+    expect(h.logs.lines.some((l) => l.msg === 'send waiting: access_token unavailable' && l.openid === 'oTokenWait0000000000000001')).toBe(true);
+  });
+
+  it('400 for a payload WeChat could not take', async () => {
+    const r = await h.call('/messages/template', { method: 'POST', body: JSON.stringify({ touser: 'bad openid!', template_id: 'T', data: {} }) });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toBe('bad_request');
+  });
+});
+
+describe('POST /campaigns: the recipient list in three formats', () => {
+  it('NDJSON: settings on the first line, one recipient per line; the same key twice is the same campaign', async () => {
+    const users = openids(30, 'nd');
+    const body = [JSON.stringify({ template_id: 'TPL_A', data: { first: '通知', remark: '谢谢' } }), ...users.map((u, i) => JSON.stringify({ touser: u, data: { first: `hi ${i}` } })), ''].join('\n');
+    const a = await h.call('/campaigns', { method: 'POST', body, type: 'application/x-ndjson', headers: { 'idempotency-key': 'nd-campaign-1' } });
+    expect(a.status).toBe(202);
+    expect(a.json).toMatchObject({ recipients: 30, queued: 30, created: true });
+    const b = await h.call('/campaigns', { method: 'POST', body, type: 'application/x-ndjson', headers: { 'idempotency-key': 'nd-campaign-1' } });
+    expect(b.json).toMatchObject({ campaign_id: a.json.campaign_id, recipients: 30, created: false });
+    const done = await finished(a.json.campaign_id);
+    expect(done.sent_total).toBe(30);
+    for (const u of users) expect(h.mock.state.sent({ touser: u, path: TEMPLATE_PATH })).toHaveLength(1);
+    expect(h.mock.state.sent({ touser: users[7]!, path: TEMPLATE_PATH })[0]!.body).toMatchObject({ data: { first: { value: 'hi 7' }, remark: { value: '谢谢' } } });
+  });
+
+  it('CSV: settings in the query, a column per data key; failures listed with errcode, paged and as CSV', async () => {
+    const users = openids(12, 'csv');
+    const csv = ['openid,first,remark', ...users.map((u, i) => `${u},"Dear ${i}, hello",r${i}`), 'oGoneUser000000000000000001,x,y'].join('\r\n');
+    const a = await h.call(`/campaigns?template_id=TPL_A`, { method: 'POST', body: csv, type: 'text/csv' });
+    expect(a.status).toBe(202);
+    expect(a.json.recipients).toBe(13);
+    const done = await finished(a.json.campaign_id);
+    expect(done.counts.failed).toBe(1);
+    expect(h.mock.state.sent({ touser: users[3]!, path: TEMPLATE_PATH })[0]!.body).toMatchObject({ data: { first: { value: 'Dear 3, hello' } } });
+    const failed = await h.call(`/campaigns/${a.json.campaign_id}/recipients?status=failed`);
+    expect(failed.json.recipients).toEqual([expect.objectContaining({ openid: 'oGoneUser000000000000000001', status: 'failed', errcode: 43004 })]);
+    const page1 = await h.call(`/campaigns/${a.json.campaign_id}/recipients?limit=5`);
+    expect(page1.json.recipients).toHaveLength(5);
+    const page2 = await h.call(`/campaigns/${a.json.campaign_id}/recipients?limit=5&after=${page1.json.next}`);
+    expect(page2.json.recipients[0].openid > page1.json.recipients[4].openid).toBe(true);
+    const asCsv = await h.call(`/campaigns/${a.json.campaign_id}/recipients?status=failed&format=csv`);
+    expect(asCsv.type).toMatch(/^text\/csv/);
+    expect(asCsv.text.trim().split('\n')).toEqual(['openid,status,errcode,errmsg,msgid,attempts,sent_at', expect.stringMatching(/^oGoneUser000000000000000001,failed,43004,/)]);
+  });
+
+  it('GET /messages?openid=: what one user was sent, across campaigns and single messages', async () => {
+    const u = 'oHistoryUser00000000000001';
+    for (const tag of ['h1', 'h2']) {
+      const r = await h.call('/campaigns', { method: 'POST', body: JSON.stringify({ template_id: 'TPL_B', recipients: [{ touser: u }], idempotency_key: tag }) });
+      await finished(r.json.campaign_id);
+    }
+    const r = await h.call(`/messages?openid=${u}`);
+    expect(r.json.messages).toHaveLength(2);
+    expect(new Set(r.json.messages.map((m: { campaign_id: string }) => m.campaign_id)).size).toBe(2);
+  });
+
+  it('a bad line is refused with its number', async () => {
+    const r = await h.call('/campaigns', { method: 'POST', body: `{"template_id":"TPL_B"}\n{"touser":"ok0000000000000000001"}\nnot json\n`, type: 'application/x-ndjson' });
+    expect(r.status).toBe(400);
+    expect(r.json.message).toMatch(/line 3/);
+  });
+
+  it('404 for a campaign of another account or none', async () => {
+    expect((await h.call('/campaigns/cnothere')).status).toBe(404);
+  });
+});
+
+describe('without WXGATE_DATABASE_URL', () => {
+  it('the campaign routes answer 503 naming the variable; the rest of wxgate runs', async () => {
+    const bare = await startCampaignHarness({ env: { WXGATE_DATABASE_URL: '' } });
+    try {
+      for (const [path, method] of [['/campaigns', 'POST'], ['/campaigns/cx', 'GET'], ['/messages/template', 'POST'], ['/messages?openid=o1', 'GET']] as const) {
+        const r = await bare.call(path, { method, body: method === 'POST' ? '{}' : undefined });
+        expect(r.status).toBe(503);
+        expect(r.json).toMatchObject({ error: 'database_not_configured', message: expect.stringContaining('WXGATE_DATABASE_URL') });
+      }
+      expect((await bare.call('/access-token')).status).toBe(200);
+      expect(bare.runtimes[0]!.templates).toBeUndefined();
+    } finally {
+      await bare.close();
+    }
+  });
+});

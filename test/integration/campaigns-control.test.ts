@@ -1,0 +1,96 @@
+// Pause, resume and cancel, and the 45009 quota pause that resumes by itself when WeChat's
+// quota day turns (an injected clock stands the workers just before Beijing midnight).
+import { afterEach, describe, expect, it } from 'vitest';
+import { openids, startCampaignHarness, waitFor, type CampaignHarness } from '../fixtures/campaigns/harness.js';
+
+let h: CampaignHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const submit = async (hh: CampaignHarness, users: string[], key?: string) =>
+  (await hh.call('/campaigns', { method: 'POST', body: JSON.stringify({ template_id: 'TPL', recipients: users.map((touser) => ({ touser })), ...(key ? { idempotency_key: key } : {}) }) })).json.campaign_id as string;
+const status = async (hh: CampaignHarness, id: string) => (await hh.call(`/campaigns/${id}`)).json;
+const accepted = (hh: CampaignHarness) => hh.mock.state.templates.stats().accepted;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('pause and resume', () => {
+  it('a paused campaign sends nothing more (bar the sends already in flight); resumed, it finishes', async () => {
+    h = await startCampaignHarness({ env: { WXGATE_TEMPLATE_RATE: '10' } });
+    const id = await submit(h, openids(40, 'pz'));
+    await waitFor(() => accepted(h!) >= 3, 'a few sends');
+    const paused = await h.call(`/campaigns/${id}/pause`, { method: 'POST' });
+    expect(paused.json).toMatchObject({ state: 'paused', pause_reason: 'manual' });
+    await sleep(1500); // let the sends that held a rate slot when it paused go out
+    const atPause = accepted(h);
+    await sleep(1500);
+    expect(accepted(h)).toBe(atPause);
+    expect(atPause).toBeLessThan(40);
+    expect((await status(h, id)).counts.queued).toBe(40 - atPause);
+    expect((await h.call(`/campaigns/${id}/resume`, { method: 'POST' })).json.state).toBe('running');
+    const done = await waitFor(async () => {
+      const s = await status(h!, id);
+      return s.state === 'finished' && s;
+    }, 'the rest', 30_000);
+    expect(done.sent_total).toBe(40);
+    expect(accepted(h)).toBe(40);
+  });
+});
+
+describe('cancel', () => {
+  it('stops what has not been sent; what was sent stays sent', async () => {
+    h = await startCampaignHarness({ env: { WXGATE_TEMPLATE_RATE: '10' } });
+    const id = await submit(h, openids(40, 'cx'));
+    await waitFor(() => accepted(h!) >= 3, 'a few sends');
+    const r = await h.call(`/campaigns/${id}/cancel`, { method: 'POST' });
+    expect(r.json.state).toBe('cancelled');
+    await sleep(1500);
+    const s = await waitFor(async () => {
+      const x = await status(h!, id);
+      return x.counts.queued === 0 && x;
+    }, 'no queued record left');
+    expect(s.counts.cancelled).toBeGreaterThan(0);
+    expect(s.sent_total + s.counts.cancelled).toBe(40);
+    expect(accepted(h)).toBe(s.sent_total);
+    await sleep(1000);
+    expect(accepted(h)).toBe(s.sent_total);
+    expect((await h.call(`/campaigns/${id}/resume`, { method: 'POST' })).status).toBe(409);
+    // The jobs left the queue (cancelled, not parked for later).
+    await waitFor(async () => (await h!.queue.getJobCounts('waiting', 'delayed', 'active')).delayed === 0, 'no delayed jobs');
+  });
+});
+
+describe('45009: the daily quota', () => {
+  it("pauses the account's template sends until WeChat's quota day turns, then resumes by itself, retries unspent", async () => {
+    // The workers' clock stands 2 s before 00:00 Beijing when the campaign is submitted.
+    let offset = 0;
+    h = await startCampaignHarness({ templates: { dailyQuota: 3 }, workers: { templates: { clock: () => Date.now() + offset } } });
+    offset = Date.parse('2026-11-22T23:59:58+08:00') - Date.now();
+    const users = openids(8, 'q');
+    const id = await submit(h, users);
+    const pausedLine = await waitFor(() => h!.logs.lines.find((l) => l.outcome === 'quota_paused' && l.until), 'the pause line');
+    expect(pausedLine).toMatchObject({ layer: 'send', errcode: 45009, until: '2026-11-22T16:00:00.000Z' });
+    const during = await status(h, id);
+    expect(during).toMatchObject({ state: 'paused', pause_reason: 'quota' });
+    expect(during.counts.failed).toBe(0);
+    expect((await h.metrics.registry.getSingleMetric('wxgate_template_quota_paused')!.get()).values[0]).toMatchObject({ value: 1 });
+    // WeChat's day turns too: its count starts again (and this test needs no second pause).
+    h.mock.state.templates.configure({ dailyQuota: null });
+    h.mock.state.templates.resetQuota();
+    const done = await waitFor(async () => {
+      const s = await status(h!, id);
+      return s.state === 'finished' && s;
+    }, 'the resume', 20_000);
+    expect(done.counts).toMatchObject({ failed: 0, queued: 0 });
+    expect(done.sent_total).toBe(8);
+    expect(h.logs.lines.filter((l) => l.outcome === 'quota_resumed')).toHaveLength(1);
+    expect((await h.metrics.registry.getSingleMetric('wxgate_template_quota_paused')!.get()).values[0]).toMatchObject({ value: 0 });
+    // Each recipient was tried against the quota once at most: no retries burned on it.
+    const attempts = await h.db.query<{ attempts: number }>('SELECT attempts FROM sends WHERE campaign_id = $1', [id]);
+    expect(attempts.every((a) => a.attempts === 1)).toBe(true);
+    const calls45009 = h.mock.state.templates.stats().byErrcode['45009'] ?? 0;
+    expect(calls45009).toBeLessThanOrEqual(5);
+    expect(h.mock.state.templates.stats().accepted).toBe(8);
+  });
+});
