@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import type { Logger } from '../logger.js';
 import type { WeChatMessage } from '../wechat/messages.js';
 import { createHandlerContext } from '../worker/handler-context.js';
-import type { QuotaWindow } from '../worker/quota.js';
+import type { QuotaWindow } from '../worker/quota-window.js';
 import type { Reply } from '../worker/replies.js';
 import type { Handlers } from './define-handlers.js';
 

@@ -6,7 +6,7 @@
 // nothing that is already queued.
 import type { Logger } from '../logger.js';
 import type { WeChatMessage } from '../wechat/messages.js';
-import type { QuotaWindow } from './quota.js';
+import type { QuotaWindow } from './quota-window.js';
 import { normalizeReplies, reply as build, isTyping, type MaybeReply, type Reply } from './replies.js';
 
 export interface HandlerContext<M = WeChatMessage> {

@@ -14,15 +14,9 @@ import type { Redis } from 'ioredis';
 import { createLuaScript, LUA_NOW_MS } from './lua-script.js';
 import { ReplyQuotaError } from './worker-errors.js';
 
-export type WindowKind = 'message' | 'event';
+import type { QuotaWindow, WindowKind } from './quota-window.js';
 
-export interface QuotaWindow {
-  readonly kind: WindowKind;
-  readonly allowed: number;
-  readonly remaining: number;
-  /** Epoch ms. */
-  readonly expiresAt: number;
-}
+export type { QuotaWindow, WindowKind };
 
 export interface ReplyQuota {
   /**
