@@ -12,6 +12,15 @@ import { ConfigError } from './errors.js';
 export const MESSAGE_MODES = ['plain', 'compat', 'safe'] as const;
 export type MessageMode = (typeof MESSAGE_MODES)[number];
 
+/**
+ * How an account's replies travel (issue 17): `custom` through the customer-service (客服) API
+ * after `success` (verified accounts); `passive` only in the answer to the push (被动回复: what an
+ * unverified account has); `auto` the first reply passively when the handler is quick enough,
+ * the rest and the late ones through 客服.
+ */
+export const REPLY_MODES = ['custom', 'passive', 'auto'] as const;
+export type ReplyMode = (typeof REPLY_MODES)[number];
+
 export interface AppConfig {
   readonly appid: string;
   /** The Token from the MP console (signature secret). */
@@ -25,6 +34,8 @@ export interface AppConfig {
   readonly tokenApi: 'stable' | 'classic';
   /** Accepted pushes; default `plain` without a key, `safe` with one. */
   readonly mode: MessageMode;
+  /** How replies travel; default `custom`. */
+  readonly replyMode: ReplyMode;
 }
 
 export interface Config {
@@ -95,6 +106,13 @@ export interface Config {
   };
   /** With WXGATE_LOG_FILE: the lines go to stdout as well. */
   readonly logStdout: boolean;
+  /** Accounts in reply mode passive or auto (docs/passive-replies.md). */
+  readonly passive: {
+    /** How long the receiver waits for the handler's first reply; always under WeChat's 5 s. */
+    readonly waitMs: number;
+    /** Mode passive: a reply not ready in time lets the delivery run out, so that WeChat's retry picks it up. */
+    readonly useRetries: boolean;
+  };
 }
 
 const AES_KEY = /^[A-Za-z0-9+/]{43}$/;
@@ -107,6 +125,7 @@ const appSchema = z.object({
   appsecret: z.string().min(1).optional(),
   tokenApi: z.enum(['stable', 'classic']).default('stable'),
   mode: z.enum(MESSAGE_MODES, { error: 'mode must be plain (plaintext pushes), safe (encrypted pushes) or compat (both, while switching modes in the MP console)' }).optional(),
+  replyMode: z.enum(REPLY_MODES, { error: 'replyMode must be custom (customer-service API), passive (in the answer to the push) or auto (passive when in time, else customer service)' }).default('custom'),
 });
 
 type Env = Record<string, string | undefined>;
@@ -180,6 +199,7 @@ const ENV_NAMES: Record<string, string> = {
   appsecret: 'WECHAT_APPSECRET',
   tokenApi: 'WECHAT_TOKEN_API',
   mode: 'WECHAT_MESSAGE_MODE',
+  replyMode: 'WECHAT_REPLY_MODE',
 };
 
 function appsFromFile(file: string): AppConfig[] {
@@ -190,7 +210,7 @@ function appsFromFile(file: string): AppConfig[] {
     throw new ConfigError(`WXGATE_APPS_FILE=${file} could not be read as JSON (${(err as Error).message}): point it at a JSON array of accounts.`);
   }
   if (!Array.isArray(list) || list.length === 0) {
-    throw new ConfigError(`WXGATE_APPS_FILE=${file} must hold a non-empty JSON array of {appid, token, encodingAESKey?, encodingAESKeyPrevious?, appsecret?, tokenApi?, mode?}.`);
+    throw new ConfigError(`WXGATE_APPS_FILE=${file} must hold a non-empty JSON array of {appid, token, encodingAESKey?, encodingAESKeyPrevious?, appsecret?, tokenApi?, mode?, replyMode?}.`);
   }
   return list.map((entry, i) => parseApp(entry, (field) => `WXGATE_APPS_FILE=${file}, entry ${i} (${field})`, (field) => field));
 }
@@ -210,6 +230,7 @@ function appFromEnv(env: Env): AppConfig | undefined {
       appsecret: str(env, 'WECHAT_APPSECRET'),
       tokenApi: str(env, 'WECHAT_TOKEN_API'),
       mode: str(env, 'WECHAT_MESSAGE_MODE'),
+      replyMode: str(env, 'WECHAT_REPLY_MODE'),
     },
     (field) => ENV_NAMES[field] ?? field,
     (field) => ENV_NAMES[field] ?? field,
@@ -328,6 +349,12 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
       keepAliveTimeoutMs: int(env, 'WXGATE_KEEPALIVE_TIMEOUT_MS', 15_000, { min: 100, max: 600_000 }),
     }),
     logStdout: flag(env, 'WXGATE_LOG_STDOUT'),
+    passive: Object.freeze({
+      // WeChat drops the connection at 5 s; nginx's proxy_read_timeout (4800ms) and the
+      // hand-over's last round trip must fit after the wait (docs/passive-replies.md).
+      waitMs: int(env, 'WXGATE_PASSIVE_WAIT_MS', 4000, { min: 50, max: 4500 }),
+      useRetries: flag(env, 'WXGATE_PASSIVE_USE_RETRIES'),
+    }),
   };
   return Object.freeze(config);
 }

@@ -21,7 +21,8 @@ describe('loadConfig', () => {
   it('defaults from the design table', () => {
     const c = loadConfig(base);
     expect(c).toMatchObject({ port: 3000, host: '0.0.0.0', redisUrl: 'redis://127.0.0.1:6379', prefix: 'wxgate', apiBase: 'https://api.weixin.qq.com', spoolDir: './data/spool', timestampToleranceS: 300, logLevel: 'info', bodyLimitBytes: 65536, defaultAppid: 'wx1234567890' });
-    expect(c.apps).toEqual([{ appid: 'wx1234567890', token: 'abc123', tokenApi: 'stable', mode: 'plain' }]);
+    expect(c.apps).toEqual([{ appid: 'wx1234567890', token: 'abc123', tokenApi: 'stable', mode: 'plain', replyMode: 'custom' }]);
+    expect(c.passive).toEqual({ waitMs: 4000, useRetries: false });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -37,6 +38,11 @@ describe('loadConfig', () => {
     [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ ...base, WXGATE_PREFIX: 'a:b' }, 'WXGATE_PREFIX'],
     [{ ...base, WECHAT_MESSAGE_MODE: 'aes' }, 'WECHAT_MESSAGE_MODE'],
+    [{ ...base, WECHAT_REPLY_MODE: 'inline' }, 'WECHAT_REPLY_MODE'],
+    [{ ...base, WXGATE_PASSIVE_WAIT_MS: '5000' }, 'WXGATE_PASSIVE_WAIT_MS'],
+    [{ ...base, WXGATE_PASSIVE_WAIT_MS: '4501' }, 'WXGATE_PASSIVE_WAIT_MS'],
+    [{ ...base, WXGATE_PASSIVE_WAIT_MS: '49' }, 'WXGATE_PASSIVE_WAIT_MS'],
+    [{ ...base, WXGATE_PASSIVE_USE_RETRIES: 'yes' }, 'WXGATE_PASSIVE_USE_RETRIES'],
     [{}, 'WECHAT_APPID'],
   ])('names the bad variable: %j', (env, name) => {
     const err = failure(env as Record<string, string>);
@@ -95,6 +101,21 @@ describe('loadConfig', () => {
       const noKey = failure({ WXGATE_APPS_FILE: await file([{ appid: 'wxA', token: 'tokA', mode: 'safe' }]) }).message;
       expect(noKey).toMatch(/WXGATE_APPS_FILE.*entry 0 \(mode\)/);
       expect(noKey).toContain('encodingAESKey');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reply modes (issue 17): WECHAT_REPLY_MODE, replyMode per entry, the wait and the retry mode', async () => {
+    expect(loadConfig({ ...base, WECHAT_REPLY_MODE: 'passive', WXGATE_PASSIVE_WAIT_MS: '4500', WXGATE_PASSIVE_USE_RETRIES: '1' })).toMatchObject({ apps: [{ replyMode: 'passive' }], passive: { waitMs: 4500, useRetries: true } });
+    expect(failure({ ...base, WXGATE_PASSIVE_WAIT_MS: '5000' }).message).toMatch(/WXGATE_PASSIVE_WAIT_MS="5000" is not valid: set it to a whole number from 50 to 4500/);
+    const dir = await mkdtemp(join(tmpdir(), 'wxgate-config-'));
+    try {
+      const path = join(dir, 'apps.json');
+      await writeFile(path, JSON.stringify([{ appid: 'wxA', token: 'tokA', replyMode: 'auto' }, { appid: 'wxB', token: 'tokB' }, { appid: 'wxC', token: 'tokC', replyMode: 'passive' }]));
+      expect(loadConfig({ WXGATE_APPS_FILE: path }).apps.map((a) => a.replyMode)).toEqual(['auto', 'custom', 'passive']);
+      await writeFile(path, JSON.stringify([{ appid: 'wxA', token: 'tokA', replyMode: 'sync' }]));
+      expect(failure({ WXGATE_APPS_FILE: path }).message).toMatch(/WXGATE_APPS_FILE.*entry 0 \(replyMode\)/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

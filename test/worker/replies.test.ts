@@ -53,7 +53,7 @@ describe('every reply type is accepted by the mock WeChat API', () => {
     const l = await mock.listen();
     close = l.close;
     const { logger } = captureLogs();
-    const apps = [{ appid: 'wxreplies', token: 'tok', appsecret: 's', tokenApi: 'stable' as const, mode: 'plain' as const }];
+    const apps = [{ appid: 'wxreplies', token: 'tok', appsecret: 's', tokenApi: 'stable' as const, mode: 'plain' as const, replyMode: 'custom' as const }];
     const tokenKeeper = createTokenKeeper({ redis, logger }, { apps, apiBase: l.url, prefix });
     client = createWeChatClient({ tokenKeeper, logger }, { apiBase: l.url });
   });
