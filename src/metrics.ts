@@ -31,6 +31,9 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     sendsAlreadySent: new Counter({ name: 'wxgate_sends_already_sent_total', help: 'Reply jobs run again (after a crash) that found their send marker and did not send a second time', labelNames: ['appid'] as const, registers }),
     tokenDailyQuota: new Gauge({ name: 'wxgate_token_daily_quota', help: 'access_token fetches allowed per day', labelNames: ['appid'] as const, registers }),
     redisSetting: new Gauge({ name: 'wxgate_redis_setting', help: 'Redis settings acknowledged pushes depend on (appendonly, appendfsync, maxmemory-policy): 1 for the current state (ok, unsafe, unknown), 0 for the others', labelNames: ['setting', 'state'] as const, registers }),
+    passiveAnswers: new Counter({ name: 'wxgate_passive_answers_total', help: 'Reply modes passive and auto: how pushes were answered (passive: with the reply; success: nothing to wait for, or spooled; too_late: the wait ran out; run_out: left for WeChat to deliver again, retry mode)', labelNames: ['appid', 'answer'] as const, registers }),
+    passiveWaitSeconds: new Histogram({ name: 'wxgate_passive_wait_seconds', help: 'Reply modes passive and auto: how long the receiver waited for the first reply, by answer', labelNames: ['answer'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 4.5], registers }),
+    lateReplies: new Counter({ name: 'wxgate_late_replies_total', help: 'Reply modes passive and auto: first replies the receiver no longer waited for, by what became of them (custom: sent through customer service; dropped; held: kept for WeChat\'s next delivery)', labelNames: ['appid', 'fate'] as const, registers }),
     redisDataLost: new Counter({ name: 'wxgate_redis_data_lost_total', help: 'Times this process found that Redis had lost its data, by reason (restart, flush, eviction)', labelNames: ['reason'] as const, registers }),
   };
 }

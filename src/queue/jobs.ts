@@ -1,4 +1,5 @@
 // Queue names and job shapes shared by the receiver, the spool and the workers.
+import type { ReplyMode } from '../config.js';
 import type { WeChatMessage } from '../wechat/messages.js';
 import type { ReplayGuard } from './inbound-job-options.js';
 
@@ -13,6 +14,13 @@ export interface InboundJobData {
   /** When the receiver got the push, epoch ms (the worker logs queue wait from it). */
   readonly receivedAt: number;
   readonly reqId: string;
+  /**
+   * passive or auto: the receiver waits for the first reply (passive-slot.ts). Absent: custom.
+   * A spooled push keeps it: it was answered `success` at once, so its first reply is late.
+   */
+  readonly replyMode?: Exclude<ReplyMode, 'custom'>;
+  /** Reply mode passive with WXGATE_PASSIVE_USE_RETRIES: a late first reply is held for WeChat's next delivery. */
+  readonly passiveRetries?: boolean;
 }
 
 /** One line of the local spool: everything needed to add the job later, unchanged. */

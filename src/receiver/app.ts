@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { RedisHealth } from '../redis-health/create-redis-health.js';
 import { createHealthRoutes, type HealthDeps } from './health-routes.js';
-import { createWechatRoutes, type WechatRoutesOptions } from './wechat-routes.js';
+import { createWechatRoutes, type WechatRoutesDeps, type WechatRoutesOptions } from './wechat-routes.js';
 import type { AppRegistry } from './app-registry.js';
 import type { PushStore } from './push-store.js';
 
@@ -24,18 +24,20 @@ export interface ReceiverDeps {
   tokens?: HealthDeps['tokens'];
   /** Extra middleware (the queue dashboard) mounted after the routers. */
   middleware?: Koa.Middleware[];
+  /** Reply modes passive and auto: where pushes wait for their first reply. */
+  slots?: WechatRoutesDeps['slots'];
 }
 
 export interface ReceiverOptions extends WechatRoutesOptions {
   spoolDir: string;
 }
 
-export function createReceiverApp({ registry, store, redis, redisHealth, logger, metrics, routers = [], tokens, middleware = [] }: ReceiverDeps, { spoolDir, ...routeOptions }: ReceiverOptions): Koa {
+export function createReceiverApp({ registry, store, redis, redisHealth, logger, metrics, routers = [], tokens, middleware = [], slots }: ReceiverDeps, { spoolDir, ...routeOptions }: ReceiverOptions): Koa {
   const app = new Koa();
   // Behind nginx: X-Forwarded-For is trusted for ctx.ip.
   app.proxy = true;
   app.on('error', (err: Error) => logger.error({ layer: 'receive', err: err.message }, 'unhandled receiver error'));
-  app.use(createWechatRoutes({ registry, store, logger, metrics }, routeOptions));
+  app.use(createWechatRoutes({ registry, store, logger, metrics, slots }, routeOptions));
   for (const router of [createHealthRoutes({ redis, redisHealth, tokens }, { spoolDir }), ...routers]) {
     app.use(router.routes()).use(router.allowedMethods());
   }

@@ -23,6 +23,7 @@ import { createReceiverApp, type ReceiverDeps } from './app.js';
 import { createMetricsRoutes } from './metrics-routes.js';
 import { createDashboard } from '../admin/dashboard.js';
 import { createHttpServer } from './http-server.js';
+import { createPassiveSlots } from '../queue/passive-slot.js';
 
 export interface Receiver {
   /** Binds PORT (a port in use is a ConfigError naming PORT); pushes are taken, and spooled while Redis is away, from then on. */
@@ -71,6 +72,10 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
     { producer: createInboundProducer({ queue, nonceBodies }, jobOptions), spool },
     { timeoutMs: config.enqueueTimeoutMs },
   );
+  // Only when an account waits for passive replies: mode custom's receive path is left as it was.
+  const slots = config.apps.some((a) => a.replyMode !== 'custom')
+    ? createPassiveSlots({ redis, subscriber: createRedis(config.redisUrl, 'worker'), logger }, { prefix: config.prefix, maxWaitMs: config.passive.waitMs })
+    : undefined;
   const dashboard = config.dashboard && createDashboard({ logger }, { redisUrl: config.redisUrl, prefix: config.prefix, credentials: config.dashboard });
   const app = createReceiverApp(
     {
@@ -83,8 +88,9 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       tokens,
       routers: [createMetricsRoutes({ metrics, queues: [queue, ...metricsQueues], collectors: metricsCollectors, redis }, { spoolDir: config.spoolDir }), ...routers],
       middleware: dashboard ? [dashboard.middleware] : [],
+      slots,
     },
-    { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS },
+    { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS, passive: config.passive },
   );
   const http = createHttpServer(app.callback(), config.http, { portVariable: 'PORT' });
   let listening = false;
@@ -102,11 +108,12 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
         if (!ready) logger.warn({ layer: 'receive', redis: redis.status }, 'Redis not reachable at start: pushes go to the spool until it is');
       }
       await watching;
+      await slots?.start();
       const addr = await http.listen(port, host);
       listening = true;
       drainer.start();
       const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
-      logger.info({ layer: 'receive', url, apps: config.apps.map((a) => a.appid), modes: Object.fromEntries(config.apps.map((a) => [a.appid, a.mode])) }, 'receiver listening');
+      logger.info({ layer: 'receive', url, apps: config.apps.map((a) => a.appid), modes: Object.fromEntries(config.apps.map((a) => [a.appid, a.mode])), ...(slots && { replyModes: Object.fromEntries(config.apps.map((a) => [a.appid, a.replyMode])), passiveWaitMs: config.passive.waitMs }) }, 'receiver listening');
       // compat is for the minutes of a switch in the MP console: say so while it lasts (issue 14).
       for (const { appid, mode } of config.apps) {
         if (mode === 'compat') logger.warn({ layer: 'receive', appid, mode }, 'accepting plaintext and encrypted pushes: set the target mode once the MP console is switched');
@@ -118,6 +125,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
         const { destroyed } = await http.close(deadline);
         if (destroyed > 0) logger.warn({ layer: 'receive', connections: destroyed }, 'connections still open at the shutdown deadline: closed');
       }
+      if (slots) await settledBy(slots.close(), deadline.at);
       await settledBy(drainer.stop(), deadline.at);
       await settledBy(spool.close(), deadline.at);
       await settledBy(queue.close(), deadline.at);

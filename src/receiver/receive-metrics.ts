@@ -7,6 +7,8 @@ export interface ReceiveMetrics {
   acked(appid: string, mode: string, outcome: string, steps: Readonly<Record<string, number | undefined>>, totalMs: number): void;
   rejected(appid: string, reason: string): void;
   verified(appid: string): void;
+  /** Reply modes passive and auto: how the push was answered, after how long a wait. */
+  passive(appid: string, answer: string, waitMs: number): void;
 }
 
 function cached<T>(make: (key: string) => T): (key: string) => T {
@@ -26,6 +28,8 @@ export function createReceiveMetrics(metrics: Metrics): ReceiveMetrics {
   const step = cached((name) => metrics.stepSeconds.labels(name));
   // appid → outcome (acked, spooled, verified) or rejection reason → counter child
   const outcomes = cached((appid) => cached((outcome) => metrics.pushes.labels(appid, outcome, '')));
+  const answers = cached((appid) => cached((answer) => metrics.passiveAnswers.labels(appid, answer)));
+  const waits = cached((answer) => metrics.passiveWaitSeconds.labels(answer));
   const rejections = cached((appid) => cached((reason) => metrics.pushes.labels(appid, 'rejected', reason)));
   return {
     acked(appid, mode, outcome, steps, totalMs) {
@@ -38,6 +42,10 @@ export function createReceiveMetrics(metrics: Metrics): ReceiveMetrics {
     },
     verified(appid) {
       outcomes(appid)('verified').inc();
+    },
+    passive(appid, answer, waitMs) {
+      answers(appid)(answer).inc();
+      waits(answer).observe(waitMs / 1000);
     },
   };
 }

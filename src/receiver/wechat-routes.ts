@@ -18,12 +18,16 @@ import type { PushStore } from './push-store.js';
 import { replayGuard } from '../queue/inbound-job-options.js';
 import { pushMode, readPush, type PushQuery } from './read-push.js';
 import { readRawBody } from './read-raw-body.js';
+import type { PassiveSlots } from '../queue/passive-slot.js';
+import { awaitPassiveReply, holdUntilDropped, type PassiveOutcome } from './passive-wait.js';
 
 export interface WechatRoutesOptions {
   bodyLimitBytes?: number;
   toleranceS?: number;
   /** Injectable clock (seconds) for tests. */
   nowS?: () => number;
+  /** Reply modes passive and auto: WXGATE_PASSIVE_WAIT_MS and WXGATE_PASSIVE_USE_RETRIES. */
+  passive?: { waitMs: number; useRetries: boolean };
 }
 
 export interface WechatRoutesDeps {
@@ -31,6 +35,8 @@ export interface WechatRoutesDeps {
   store: PushStore;
   logger: Logger;
   metrics?: Metrics;
+  /** Where a push of an account in reply mode passive or auto waits for its first reply. */
+  slots?: PassiveSlots;
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -38,6 +44,7 @@ const round = (n: number) => Math.round(n * 1000) / 1000;
 // Set as a header rather than through ctx.type, which looks the type up in mime-types on every
 // answer; the value is what that lookup gives for 'text/plain'.
 const TEXT_PLAIN = 'text/plain; charset=utf-8';
+const XML = 'application/xml; charset=utf-8';
 
 /** nginx's X-Request-Id when present (the access log carries the same id), else a new one. */
 function requestId(ctx: Context): string {
@@ -82,7 +89,10 @@ export function wechatPathAppid(path: string): string | undefined {
   }
 }
 
-export function createWechatRoutes({ registry, store, logger, metrics: allMetrics }: WechatRoutesDeps, { bodyLimitBytes = 64 * 1024, toleranceS = 300, nowS = () => Math.floor(Date.now() / 1000) }: WechatRoutesOptions = {}): Middleware {
+export function createWechatRoutes(
+  { registry, store, logger, metrics: allMetrics, slots }: WechatRoutesDeps,
+  { bodyLimitBytes = 64 * 1024, toleranceS = 300, nowS = () => Math.floor(Date.now() / 1000), passive: { waitMs, useRetries } = { waitMs: 4000, useRetries: false } }: WechatRoutesOptions = {},
+): Middleware {
   const log = logger.child({ layer: 'receive' });
   const metrics = allMetrics && createReceiveMetrics(allMetrics);
 
@@ -125,15 +135,41 @@ export function createWechatRoutes({ registry, store, logger, metrics: allMetric
       // nothing to replay. Plaintext and compat accounts record every push's (timestamp, nonce),
       // encrypted ones too, so a URL seen once cannot carry a second message in another mode.
       const guard = app.config.mode === 'safe' ? undefined : replayGuard(appid, query.timestamp!, query.nonce!, push.xml, toleranceS);
-      const stored = await store.store({ appid, message: push.message, dedupKey: push.dedupKey, receivedAt, reqId }, guard);
-      ctx.set('Content-Type', TEXT_PLAIN);
-      ctx.body = 'success';
+      const { replyMode } = app.config;
+      if (replyMode === 'custom') {
+        const stored = await store.store({ appid, message: push.message, dedupKey: push.dedupKey, receivedAt, reqId }, guard);
+        ctx.set('Content-Type', TEXT_PLAIN);
+        ctx.body = 'success';
+        const steps: Record<string, number | undefined> = push.steps;
+        steps[stored.outcome === 'acked' ? 'enqueue' : 'spool'] = round(stored.ms);
+        const total = performance.now() - started;
+        Object.assign(fields, { status: 200, outcome: stored.outcome, steps, ms: round(total) });
+        log.info(fields, 'push acknowledged');
+        metrics?.acked(appid, push.mode, stored.outcome, steps, total);
+        return;
+      }
+      // Reply modes passive and auto (issue 17): the slot is marked in the add's write, the add
+      // decides durability exactly as above, and only then does the request wait for the reply.
+      const retries = replyMode === 'passive' && useRetries;
+      const slot = slots?.open(push.dedupKey, { retries });
+      const stored = await store.store({ appid, message: push.message, dedupKey: push.dedupKey, receivedAt, reqId, replyMode, ...(retries && { passiveRetries: true }) }, guard);
       const steps: Record<string, number | undefined> = push.steps;
       steps[stored.outcome === 'acked' ? 'enqueue' : 'spool'] = round(stored.ms);
+      const acked = performance.now() - started;
+      metrics?.acked(appid, push.mode, stored.outcome, steps, acked);
+      const waitStarted = performance.now();
+      const passive: PassiveOutcome = stored.outcome === 'spooled' || !slot ? (slot?.cancel(), { answer: 'success' }) : await awaitPassiveReply(slot, { waitMs, retries, app, message: push.message, wire: push.mode, nonce: query.nonce!, nowS });
+      const waited = round(performance.now() - waitStarted);
       const total = performance.now() - started;
-      Object.assign(fields, { status: 200, outcome: stored.outcome, steps, ms: round(total) });
-      log.info(fields, 'push acknowledged');
-      metrics?.acked(appid, push.mode, stored.outcome, steps, total);
+      Object.assign(fields, { status: 200, outcome: stored.outcome, steps, answer: passive.answer, waitMs: waited, ...(passive.handOverMs !== undefined && { handOverMs: passive.handOverMs }), ms: round(total) });
+      metrics?.passive(appid, passive.answer, waited);
+      if (passive.answer === 'run_out') {
+        log.info(fields, 'push acknowledged: no answer, so that WeChat delivers it again for the reply');
+        return holdUntilDropped(ctx, receivedAt);
+      }
+      log.info(fields, passive.answer === 'passive' ? 'push answered with a passive reply' : 'push acknowledged');
+      ctx.set('Content-Type', passive.answer === 'passive' ? XML : TEXT_PLAIN);
+      ctx.body = passive.body ?? 'success';
     } catch (err) {
       reject(ctx, log, fields, err, started, metrics);
     }

@@ -26,6 +26,7 @@ import { createTokenWait } from './token-wait.js';
 import type { TokenAvailability } from '../wechat-api/token-availability.js';
 import { deadlineIn, settledBy, type Deadline } from '../deadline.js';
 import { isConnectionError } from '../redis-state-log.js';
+import { createPassiveHandOver } from '../queue/passive-hand-over.js';
 
 export interface WorkersDeps {
   config: Config;
@@ -101,7 +102,7 @@ export function createWorkers(
     ? new Worker<InboundJobData, InboundResult>(
         INBOUND_QUEUE,
         createInboundProcessor(
-          { router: handlers.router, quota, outbound: outboundQueue, logger },
+          { router: handlers.router, quota, outbound: outboundQueue, logger, handOver: createPassiveHandOver({ redis }, { prefix }) },
           { jobTimeoutMs: config.worker.jobTimeoutMs, attempts: config.worker.attempts, backoffMs: outboundBackoffMs },
         ),
         { ...common, concurrency },

@@ -4,6 +4,7 @@
 // answer reaches the user while a slow handler is still working. Each reply's job id is the
 // inbound job id + its index, so a handler run again after a crash or an error re-queues
 // nothing that is already queued.
+import type { ReplyMode } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { WeChatMessage } from '../wechat/messages.js';
 import type { QuotaWindow } from './quota-window.js';
@@ -19,6 +20,13 @@ export interface HandlerContext<M = WeChatMessage> {
   readonly signal: AbortSignal;
   /** 1 on the first run, 2 on the first retry, … */
   readonly attempt: number;
+  /**
+   * How the first reply travels (the account's WECHAT_REPLY_MODE / replyMode): `custom` through
+   * customer service; `passive` in the answer to the push, if ready within WXGATE_PASSIVE_WAIT_MS
+   * (one reply only, no "typing…"); `auto` in the answer when in time, else and the rest through
+   * customer service. docs/passive-replies.md
+   */
+  readonly replyMode: ReplyMode;
   readonly dedupKey: string;
   /**
    * Replies the user can still receive in the window their last interaction opened (WeChat: 5 in
@@ -39,6 +47,8 @@ export interface ContextSetup<M> {
   openid: string;
   dedupKey: string;
   attempt: number;
+  /** Default custom. */
+  replyMode?: ReplyMode;
   log: Logger;
   /** A signal, or how to make it when the handler first reads ctx.signal. */
   signal: AbortSignal | (() => AbortSignal);
@@ -55,7 +65,7 @@ export interface RunningContext<M> {
   close(): Promise<void>;
 }
 
-export function createHandlerContext<M>({ appid, message, openid, dedupKey, attempt, log, signal, quotaWindow, enqueue }: ContextSetup<M>): RunningContext<M> {
+export function createHandlerContext<M>({ appid, message, openid, dedupKey, attempt, replyMode = 'custom', log, signal, quotaWindow, enqueue }: ContextSetup<M>): RunningContext<M> {
   let index = 0;
   let counted = 0;
   let closed = false;
@@ -91,6 +101,7 @@ export function createHandlerContext<M>({ appid, message, openid, dedupKey, atte
       return typeof signal === 'function' ? signal() : signal;
     },
     attempt,
+    replyMode,
     dedupKey,
     get repliesLeft() {
       return quotaWindow ? Math.max(0, quotaWindow.remaining - counted) : 0;

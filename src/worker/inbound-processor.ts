@@ -14,6 +14,8 @@ import type { Router } from './router.js';
 import { createHandlerSignal, type HandlerSignal } from './handler-signal.js';
 import { HandlerTimeoutError } from './worker-errors.js';
 import { PROBE_OPENID } from '../probe-openid.js';
+import type { PassiveHandOver } from '../queue/passive-hand-over.js';
+import { createPassiveRoute, type PassiveFate, type PassiveRoute } from './passive-route.js';
 
 export interface InboundDeps {
   router: Router;
@@ -21,6 +23,8 @@ export interface InboundDeps {
   /** Where replies go. */
   outbound: Queue;
   logger: Logger;
+  /** Reply modes passive and auto: hands the first reply to the receiver that waits for it. */
+  handOver?: PassiveHandOver;
 }
 
 export interface InboundOptions extends OutboundJobOptionsConfig {
@@ -30,6 +34,8 @@ export interface InboundOptions extends OutboundJobOptionsConfig {
 export interface InboundResult {
   route: string | null;
   replies: number;
+  /** Reply modes passive and auto: what became of the first reply. */
+  passive?: PassiveFate;
 }
 
 // Interactions after which WeChat lets the account use the customer-service API.
@@ -58,7 +64,7 @@ function withTimeLimit<T>(work: () => T | Promise<T>, ms: number, controller: Pi
   return Promise.race([run, limit]).finally(() => clearTimeout(timer));
 }
 
-export function createInboundProcessor({ router, quota, outbound, logger }: InboundDeps, { jobTimeoutMs, ...outboundOptions }: InboundOptions) {
+export function createInboundProcessor({ router, quota, outbound, logger, handOver }: InboundDeps, { jobTimeoutMs, ...outboundOptions }: InboundOptions) {
   return async function processInbound(job: Job<InboundJobData>, _token?: string, jobSignal?: AbortSignal): Promise<InboundResult> {
     const startedAt = Date.now();
     const { appid, message, dedupKey, reqId, receivedAt } = job.data;
@@ -67,18 +73,24 @@ export function createInboundProcessor({ router, quota, outbound, logger }: Inbo
     const keys = { appid, openid: s.openid, stamp: s.stamp, dedupKey, reqId, msgId: s.msgId, msgType: s.msgType, event: s.event, eventKey: s.eventKey };
     const workerLog = logger.child({ layer: 'worker', ...keys });
     const waitMs = startedAt - receivedAt;
+    const { replyMode } = job.data;
+    const passive: PassiveRoute | undefined =
+      replyMode && handOver ? createPassiveRoute({ handOver, log: workerLog }, { dedupKey, replyMode, passiveRetries: job.data.passiveRetries }) : undefined;
+    const fate = () => (passive?.fate ? { passive: passive.fate } : {});
 
     if (s.openid === PROBE_OPENID) {
+      await passive?.finish();
       workerLog.info({ attempt, waitMs, handlerMs: 0, ms: Date.now() - startedAt, outcome: 'probe', replies: 0 }, 'probe push: no handler runs');
-      return { route: null, replies: 0 };
+      return { route: null, replies: 0, ...fate() };
     }
     const kind = interactionKind(message);
     // open() answers with the window as peek() would: one round trip instead of two.
     const opened = kind ? await quota.open(appid, s.openid, { kind, stampMs: s.stamp * 1000, origin: dedupKey }) : undefined;
     const route = router.route(appid, message);
     if (!route) {
+      await passive?.finish();
       workerLog.info({ attempt, waitMs, handlerMs: 0, ms: Date.now() - startedAt, outcome: 'unhandled', replies: 0 }, 'no handler for this message');
-      return { route: null, replies: 0 };
+      return { route: null, replies: 0, ...fate() };
     }
 
     const handlerSignal = createHandlerSignal(jobSignal);
@@ -88,10 +100,12 @@ export function createInboundProcessor({ router, quota, outbound, logger }: Inbo
       openid: s.openid,
       dedupKey,
       attempt,
+      replyMode: replyMode ?? 'custom',
       signal: () => handlerSignal.signal,
       log: logger.child({ layer: 'handler', ...keys, route: route.name }),
       quotaWindow: opened !== undefined ? opened : await quota.peek(appid, s.openid),
       enqueue: async (reply, index) => {
+        if (passive && (await passive.route(reply))) return;
         const jobId = outboundJobId(dedupKey, index);
         const data: OutboundJobData = { appid, openid: s.openid, reply, inboundId: dedupKey, index, reqId, stamp: s.stamp, msgId: s.msgId, receivedAt, queuedAt: Date.now() };
         await outbound.add(reply.msgtype, data, outboundJobOptions(jobId, reply, outboundOptions));
@@ -102,12 +116,14 @@ export function createInboundProcessor({ router, quota, outbound, logger }: Inbo
     try {
       const returned = await withTimeLimit(() => route.run(message, running.ctx), jobTimeoutMs, handlerSignal);
       const replies = await running.finish(returned);
-      workerLog.info({ attempt, waitMs, handlerMs: round(performance.now() - handlerStarted), ms: Date.now() - startedAt, route: route.name, outcome: 'handled', replies }, 'message handled');
-      return { route: route.name, replies };
+      await passive?.finish();
+      workerLog.info({ attempt, waitMs, handlerMs: round(performance.now() - handlerStarted), ms: Date.now() - startedAt, route: route.name, outcome: 'handled', replies, ...fate() }, 'message handled');
+      return { route: route.name, replies, ...fate() };
     } catch (err) {
       await running.close();
       const info = describeError(err, attempt);
       const retry = willRetry(job, err);
+      if (!retry) await passive?.finish().catch(() => undefined);
       workerLog[retry ? 'warn' : 'error'](
         { attempt, waitMs, handlerMs: round(performance.now() - handlerStarted), ms: Date.now() - startedAt, route: route.name, outcome: retry ? 'retrying' : 'failed', code: info.code, err: info.message },
         retry ? 'handler failed: will retry' : 'handler failed: giving up',

@@ -24,7 +24,10 @@ function attach(worker: Worker, metrics: Metrics, onDone: (job: Job, err?: Error
 
 export function attachWorkerMetrics(workers: Workers, metrics: Metrics): void {
   if (workers.inbound) {
-    attach(workers.inbound, metrics, (job, err) => {
+    attach(workers.inbound, metrics, (job, err, result) => {
+      const fate = (result as { passive?: string } | undefined)?.passive;
+      const late = fate === 'late_custom' ? 'custom' : fate === 'late_dropped' ? 'dropped' : fate === 'held' ? 'held' : undefined;
+      if (late) metrics.lateReplies.inc({ appid: (job.data as { appid?: string }).appid ?? '', fate: late });
       if (job.processedOn && job.finishedOn) metrics.handlerSeconds.observe({ outcome: err ? 'error' : 'ok' }, (job.finishedOn - job.processedOn) / 1000);
       const receivedAt = (job.data as { receivedAt?: number }).receivedAt;
       if (job.processedOn && receivedAt && job.attemptsMade <= 1) metrics.queueWaitSeconds.observe(Math.max(0, job.processedOn - receivedAt) / 1000);
