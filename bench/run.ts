@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCampaign, campaignTable } from './campaign.js';
 import { benchE2E, e2eTable } from './e2e.js';
+import { benchPassive, passiveTable } from './passive.js';
 import { benchInstructions } from './instructions.js';
 import { archivePrevious } from './lib/archive-previous.js';
 import { earlierRunsTable, receiveTable, type RecordedReceive } from './lib/receive-table.js';
@@ -99,6 +100,7 @@ const SUITES: Record<string, Suite> = {
   e2e: { run: () => benchE2E(), table: e2eTable },
   'slow-handler': { run: () => benchSlowHandler(), table: slowHandlerTable },
   campaign: { optIn: true, run: () => benchCampaign(), table: campaignTable },
+  passive: { optIn: true, run: () => benchPassive(), table: passiveTable },
   'token-storm': {
     script: 'token-storm.ts',
     table: (r: TokenStormRecord) =>

@@ -10,6 +10,8 @@ const USAGE = `usage: wxgate probe [--url http://127.0.0.1:3000/wechat] [--appid
 
 Sends one signed text push from the synthetic openid owxgate-probe (a fresh MsgId each time) and
 waits for \`success\`, as WeChat would. Prints "ok <ms> ms" (exit 0) or "fail <reason>" (exit 1).
+A passive reply in the answer is printed after "ok", once read as WeChat reads it: in safe mode
+its signature checked and decrypted; one WeChat would refuse is a failure.
 Without flags: the account and port from WECHAT_* / WXGATE_APPS_FILE / PORT, and pushes in the
 mode the account accepts (WECHAT_MESSAGE_MODE): plaintext for plain, encrypted (aes) for safe and
 compat. --mode overrides it: plain, compat (compatibility mode's envelope) or aes.
@@ -20,7 +22,7 @@ const OPTIONS = TARGET_OPTIONS;
 /** Also `wxgate simulate --probe`. */
 export async function printProbe(target: Target, timeoutMs = 5000): Promise<number> {
   const result = await probe({ ...target, timeoutMs, connectTimeoutMs: Math.min(3000, timeoutMs) });
-  process.stdout.write(result.ok ? `ok ${result.ms} ms\n` : `fail ${result.reason}\n`);
+  process.stdout.write(result.ok ? `ok ${result.ms} ms${result.reply ? `, passive reply ${result.reply}` : ''}\n` : `fail ${result.reason}\n`);
   return result.ok ? 0 : 1;
 }
 

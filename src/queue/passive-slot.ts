@@ -10,6 +10,7 @@
 // waits a little longer (GRACE_MS) for it. Either way a reply has exactly one owner: the receiver's
 // answer, or the worker's fallback (customer service in `auto`, a `reply_too_late` line in `passive`).
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Reply } from '../worker/replies.js';
@@ -162,7 +163,7 @@ export function createPassiveSlots({ redis, subscriber, logger }: PassiveSlotsDe
         done();
         if (!handOver) return { outcome: 'timeout', delivery };
         if (!('reply' in handOver)) return { outcome: 'none' };
-        return { outcome: 'reply', reply: handOver.reply, handOverMs: handOver.at === undefined ? undefined : Math.max(0, Date.now() - handOver.at) };
+        return { outcome: 'reply', reply: handOver.reply, handOverMs: handOver.at === undefined ? undefined : Math.round(Math.max(0, performance.timeOrigin + performance.now() - handOver.at) * 100) / 100 };
       },
     };
   }

@@ -161,7 +161,7 @@ export function createWechatRoutes(
       const passive: PassiveOutcome = stored.outcome === 'spooled' || !slot ? (slot?.cancel(), { answer: 'success' }) : await awaitPassiveReply(slot, { waitMs, retries, app, message: push.message, wire: push.mode, nonce: query.nonce!, nowS });
       const waited = round(performance.now() - waitStarted);
       const total = performance.now() - started;
-      Object.assign(fields, { status: 200, outcome: stored.outcome, steps, answer: passive.answer, waitMs: waited, ...(passive.handOverMs !== undefined && { handOverMs: passive.handOverMs }), ms: round(total) });
+      Object.assign(fields, { status: 200, outcome: stored.outcome, steps, answer: passive.answer, replyWaitMs: waited, ...(passive.handOverMs !== undefined && { handOverMs: passive.handOverMs }), ms: round(total) });
       metrics?.passive(appid, passive.answer, waited);
       if (passive.answer === 'run_out') {
         log.info(fields, 'push acknowledged: no answer, so that WeChat delivers it again for the reply');

@@ -53,6 +53,10 @@ export interface LogEvent {
   /** A template send's campaign (the message centre's `send` lines). */
   campaignId?: string;
   waitMs?: number;
+  /** Reply modes passive and auto (receive lines): how the push was answered, after how long a wait for the reply. */
+  answer?: string;
+  replyWaitMs?: number;
+  handOverMs?: number;
   steps?: Record<string, number>;
   msg?: string;
   /** wxgate's error code (wechat_http_5xx, redis_data_lost, …) or nginx's error kind. */

@@ -83,6 +83,9 @@ export function parseWxgate(o: Json): LogEvent | undefined {
   set('errcode', num(o.errcode));
   set('campaignId', str(o.campaignId));
   set('waitMs', num(o.waitMs));
+  set('answer', intern(str(o.answer)));
+  set('replyWaitMs', num(o.replyWaitMs));
+  set('handOverMs', num(o.handOverMs));
   set('steps', steps(o.steps));
   set('msg', intern(str(o.msg)));
   set('code', intern(str(o.code)));

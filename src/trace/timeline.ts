@@ -65,6 +65,14 @@ function accessDetail(e: LogEvent): string {
   return `upstream ${a.upstreamAddrs.join(', ')} → ${statuses} in ${formatMs(a.upstreamMs)}`;
 }
 
+/** How a push of reply mode passive or auto was answered (the receive line's `answer`). */
+const ANSWERS: Record<string, string> = {
+  passive: 'answered with the reply',
+  success: 'success',
+  too_late: 'success, reply too late',
+  run_out: "no answer: left for WeChat's retry",
+};
+
 function rowOf(e: LogEvent): Omit<TimelineRow, 'delivery'> {
   const failed = e.outcome === 'rejected' || e.outcome === 'failed' || e.outcome === 'retrying' || (e.status ?? 0) >= 400 || e.layer === NGINX_ERROR_LAYER;
   let outcome: string;
@@ -80,11 +88,12 @@ function rowOf(e: LogEvent): Omit<TimelineRow, 'delivery'> {
     const reason = e.reason !== undefined ? ` ${e.reason}` : '';
     // A failed send without an errcode: the HTTP status or network error is in code/errmsg.
     const why = e.errcode === undefined && e.code !== undefined ? ` ${e.code}${e.errmsg ? ` (${e.errmsg})` : ''}` : '';
-    outcome = `${e.outcome ?? (e.status !== undefined ? String(e.status) : e.msg ?? 'logged')}${reason}${code}${why}`;
+    outcome = `${e.outcome ?? (e.status !== undefined ? String(e.status) : e.msg ?? 'logged')}${reason}${code}${why}${e.answer !== undefined ? `, ${ANSWERS[e.answer] ?? e.answer}` : ''}`;
     const parts = [
       e.attempt !== undefined && e.layer === 'send' ? `attempt ${e.attempt}` : '',
       stepsText(e.steps),
       e.waitMs !== undefined ? `waited ${formatMs(e.waitMs)} in queue` : '',
+      e.replyWaitMs !== undefined ? `waited ${formatMs(e.replyWaitMs)} for the reply${e.handOverMs !== undefined ? ` (hand-over ${formatMs(e.handOverMs)})` : ''}` : '',
       e.handlerMs !== undefined ? `handler ${formatMs(e.handlerMs)}` : '',
     ];
     detail = parts.filter((p) => p !== '').join('; ');

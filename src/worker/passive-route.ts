@@ -5,11 +5,15 @@
 //   passive  no customer-service API: a late first reply is dropped with one `reply_too_late` line
 //            (held for WeChat's next delivery in retry mode); later replies, the rest of a long
 //            text included (split at 2,048 bytes like customer-service text), are cut with a line
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger.js';
 import type { PassiveHandOver } from '../queue/passive-hand-over.js';
 import type { InboundJobData } from '../queue/jobs.js';
 import { isPassiveReply } from '../wechat/passive-reply.js';
 import { isTyping, type Reply } from './replies.js';
+
+/** Epoch ms below the millisecond, comparable between processes of one machine (the hand-over's time). */
+export const nowMs = () => performance.timeOrigin + performance.now();
 
 /** What became of the first reply, for the worker's log line and metrics. */
 export type PassiveFate = 'handed' | 'held' | 'late_custom' | 'late_dropped' | 'none';
@@ -34,13 +38,13 @@ export function createPassiveRoute(
   async function first(reply: Reply): Promise<boolean> {
     firstSettled = true;
     if (!isPassiveReply(reply)) {
-      await handOver.offer(dedupKey, { none: true, at: Date.now() }, { retries });
+      await handOver.offer(dedupKey, { none: true, at: nowMs() }, { retries });
       fate = 'none';
       if (replyMode === 'auto') return false;
       log.warn({ code: 'passive_unsupported', msgType: reply.msgtype }, `a passive reply cannot carry ${reply.msgtype}: dropped`);
       return true;
     }
-    const outcome = await handOver.offer(dedupKey, { reply, at: Date.now() }, { retries });
+    const outcome = await handOver.offer(dedupKey, { reply, at: nowMs() }, { retries });
     if (outcome === 'handed' || outcome === 'held' || outcome === 'done') {
       fate = outcome === 'held' ? 'held' : 'handed';
       return true;
@@ -71,7 +75,7 @@ export function createPassiveRoute(
       if (firstSettled) return;
       firstSettled = true;
       fate = 'none';
-      await handOver.offer(dedupKey, { none: true, at: Date.now() }, { retries });
+      await handOver.offer(dedupKey, { none: true, at: nowMs() }, { retries });
     },
   };
 }

@@ -8,6 +8,9 @@ import type { SimulationSummary } from '../../src/dev/simulator/types.js';
 import { sha1Signature } from '../../src/wechat/signature.js';
 import { parseXml } from '../../src/wechat/xml.js';
 import { closedPort, late, reply, startTinyServer, type Answer, type TinyServer } from './simulator-servers.js';
+import { createMessageCipher } from '../../src/wechat/cipher.js';
+import { reply as build } from '../../src/worker/replies.js';
+import { buildPassiveReply, encryptPassiveReply } from '../../src/wechat/passive-reply.js';
 
 const ENV = { WECHAT_APPID: 'wxsim00000000001', WECHAT_TOKEN: 'simtoken' };
 const FLAGS = ['--appid', ENV.WECHAT_APPID, '--token', ENV.WECHAT_TOKEN];
@@ -34,6 +37,45 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
     vi.restoreAllMocks();
   }
 }
+
+const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+
+/** Answers with a passive text reply to the sender, encrypted when the push was, signed with `token`. */
+const passiveAnswer =
+  (text: string, { token = ENV.WECHAT_TOKEN, to }: { token?: string; to?: string } = {}): Answer =>
+  (req, _n, res) => {
+    const push = parseXml(req.body);
+    const cipher = createMessageCipher({ appid: ENV.WECHAT_APPID, encodingAESKey: AES_KEY });
+    const openid = to ?? (push.Encrypt ? (parseXml(cipher.decrypt(push.Encrypt as string)).FromUserName as string) : (push.FromUserName as string));
+    const xml = buildPassiveReply(build.text(text), { toUser: openid, fromUser: 'gh_wxgate', createTime: 1700000000 });
+    res.writeHead(200, { 'content-type': 'application/xml' });
+    res.end(req.query.encrypt_type === 'aes' ? encryptPassiveReply(xml, { token, cipher, timestamp: '1700000000', nonce: 'abc' }) : xml);
+  };
+
+describe('passive replies in the answer (issue 17)', () => {
+  it('probe: prints the reply; in safe mode after checking the signature and decrypting it', async () => {
+    const s = await server(passiveAnswer('pong'));
+    const plain = await capture(() => probe(['--url', s.url, ...FLAGS], {}));
+    expect(plain).toMatchObject({ code: 0, out: expect.stringMatching(/^ok \d+ ms, passive reply text "pong" \(plaintext\)\n$/) });
+    const aes = await capture(() => probe(['--url', s.url, ...FLAGS, '--aes-key', AES_KEY, '--mode', 'aes'], {}));
+    expect(aes).toMatchObject({ code: 0, out: expect.stringMatching(/^ok \d+ ms, passive reply text "pong" \(encrypted: signature ok, decrypted\)\n$/) });
+  });
+
+  it('probe: a reply WeChat would refuse (bad signature, or addressed to another user) fails', async () => {
+    const forged = await server(passiveAnswer('pong', { token: 'othertoken' }));
+    const r = await capture(() => probe(['--url', forged.url, ...FLAGS, '--aes-key', AES_KEY, '--mode', 'aes'], {}));
+    expect(r).toMatchObject({ code: 1, out: 'fail passive reply — WeChat would refuse it: MsgSignature does not match\n' });
+    const astray = await server(passiveAnswer('pong', { to: 'oSomeoneElse' }));
+    expect((await capture(() => probe(['--url', astray.url, ...FLAGS], {}))).out).toMatch(/^fail passive reply text "pong" — WeChat would refuse it: addressed to oSomeoneElse/);
+  });
+
+  it('simulate: the summary shows the first passive reply as WeChat read it', async () => {
+    const s = await server(passiveAnswer('hi there'));
+    const r = await capture(() => simulate(['--url', s.url, ...FLAGS, '--aes-key', AES_KEY, '--mode', 'aes', '--count', '2', '--wait', '0'], {}));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^passive reply text "hi there" \(encrypted: signature ok, decrypted\)$/m);
+  });
+});
 
 describe('wxgate probe', () => {
   it('acknowledged: prints "ok <ms> ms", exits 0; the push is signed, from owxgate-probe, with a fresh MsgId', async () => {

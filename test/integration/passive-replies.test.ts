@@ -68,7 +68,7 @@ describe('reply mode passive', () => {
     expect(answer).toMatchObject({ ToUserName: openid, FromUserName: 'gh_wxgate', MsgType: 'text', Content: `echo: hello ${mode} 你好` });
     expect(Number(answer.CreateTime)).toBeGreaterThan(1_700_000_000);
     const id = inboundId(msg.MsgId as string);
-    expect(await receiveLine(h, id)).toMatchObject({ outcome: 'acked', answer: 'passive', waitMs: expect.any(Number), handOverMs: expect.any(Number) });
+    expect(await receiveLine(h, id)).toMatchObject({ outcome: 'acked', answer: 'passive', replyWaitMs: expect.any(Number), handOverMs: expect.any(Number) });
     expect(await workerLine(h, id)).toMatchObject({ passive: 'handed', replies: 1 });
     await settled(h.inbound, id);
     expect(h.sentTo(openid)).toEqual([]);
@@ -263,7 +263,7 @@ describe('a spooled push in reply mode auto', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(await h.push(msg)).toEqual({ status: 200, text: 'success' });
     const line = await receiveLine(h, inboundId(msg.MsgId as string));
-    expect(line).toMatchObject({ outcome: 'spooled', answer: 'success', waitMs: expect.any(Number) });
+    expect(line).toMatchObject({ outcome: 'spooled', answer: 'success', replyWaitMs: expect.any(Number) });
     await sleeping;
     admin.disconnect();
     const sent = await waitFor(() => h.sentTo(openid).length === 1 && h.sentTo(openid), 'the reply after the drain', 30_000);

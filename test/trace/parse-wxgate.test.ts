@@ -13,6 +13,11 @@ describe('parseWxgate', () => {
     });
   });
 
+  it('reads how a push of reply mode passive or auto was answered (issue 17)', () => {
+    const e = parseWxgate({ time: 1417435930103, layer: 'receive', outcome: 'acked', answer: 'passive', replyWaitMs: 41.2, handOverMs: 0.8, ms: 43 });
+    expect(e).toMatchObject({ answer: 'passive', replyWaitMs: 41.2, handOverMs: 0.8 });
+  });
+
   it('reads rejections and send failures', () => {
     expect(parseWxgate({ time: 1, layer: 'receive', status: 401, outcome: 'rejected', reason: 'signature_mismatch' })).toMatchObject({ status: 401, reason: 'signature_mismatch' });
     expect(parseWxgate({ time: 1, layer: 'send', outcome: 'failed', errcode: 45015, waitMs: 20 })).toMatchObject({ errcode: 45015, waitMs: 20 });

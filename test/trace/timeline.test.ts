@@ -53,6 +53,15 @@ describe('buildTimeline', () => {
     expect(tl.outcome).toMatchObject({ kind: 'failed', layer: 'send: errcode 45015' });
   });
 
+  it('reply modes passive and auto: how the push was answered and the wait for the reply (issue 17)', () => {
+    const passive = timeline(accessEvent(), receiveEvent({ answer: 'passive', replyWaitMs: 41, handOverMs: 0.8 })).rows.find((r) => r.layer === 'receive')!;
+    expect(passive.outcome).toBe('acked, answered with the reply');
+    expect(passive.detail).toMatch(/waited 41 ?ms for the reply \(hand-over 0\.8 ?ms\)/);
+    const late = timeline(accessEvent(), receiveEvent({ answer: 'too_late', replyWaitMs: 4000 })).rows.find((r) => r.layer === 'receive')!;
+    expect(late.outcome).toBe('acked, success, reply too late');
+    expect(late.detail).not.toMatch(/in queue/);
+  });
+
   it('never reached a receiver', () => {
     const tl = timeline(accessEvent({ status: 502, upstreamStatus: [502] }));
     expect(tl.outcome.kind).toBe('unreached');

@@ -6,6 +6,7 @@ import { request, type Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { BuiltPush } from '../pushes.js';
 import { classifyAnswer } from './classify-answer.js';
+import type { PassiveReading } from './read-passive.js';
 
 export type DeliveryOutcome = 'ack' | 'passive' | 'request_timeout' | 'response_failure' | 'connection_timeout';
 
@@ -19,6 +20,10 @@ export interface DeliveryResult {
   /** The answer as received (its first 200 characters), for 回应失败 samples as WeChat gives them. */
   readonly answer?: string;
   readonly answerLength?: number;
+  /** A passive reply's whole body (up to 64 KiB), to be read as WeChat would (read-passive.ts). */
+  readonly passiveBody?: string;
+  /** What the simulator made of the passive reply. */
+  readonly passive?: PassiveReading;
   /** The network error code (ECONNREFUSED, ECONNRESET …), when there was one. */
   readonly error?: string;
 }
@@ -66,7 +71,7 @@ export function deliver(target: URL, push: BuiltPush, { agent, timeoutMs, connec
           const text = Buffer.concat(chunks).toString('utf8');
           const verdict = classifyAnswer(res.statusCode ?? 0, text);
           const outcome = verdict === 'invalid' ? 'response_failure' : verdict;
-          finish({ outcome, status: res.statusCode, answerLength: size, ...(outcome === 'response_failure' ? { answer: text.slice(0, 200) } : {}) });
+          finish({ outcome, status: res.statusCode, answerLength: size, ...(outcome === 'response_failure' ? { answer: text.slice(0, 200) } : {}), ...(outcome === 'passive' ? { passiveBody: text } : {}) });
         });
         res.on('error', (err: NodeJS.ErrnoException) => finish({ outcome: 'response_failure', status: res.statusCode, error: err.code ?? err.message }));
         res.on('aborted', () => finish({ outcome: 'response_failure', status: res.statusCode, error: 'ECONNRESET' }));

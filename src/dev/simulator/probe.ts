@@ -3,6 +3,7 @@
 // Its sender is the fixed synthetic openid below, so handlers and log searches can tell it apart.
 import { PROBE_OPENID } from '../../probe-openid.js';
 import type { DeliveryResult } from './deliver.js';
+import { describePassive } from './read-passive.js';
 import { simulate } from './simulate.js';
 import { ALERT_WORDS } from './summarize.js';
 import type { SimulateOptions } from './types.js';
@@ -11,7 +12,8 @@ export { PROBE_OPENID };
 
 export type ProbeOptions = Pick<SimulateOptions, 'url' | 'appid' | 'token' | 'aesKey' | 'mode' | 'timeoutMs' | 'connectTimeoutMs' | 'toUser'>;
 
-export type ProbeResult = { ok: true; ms: number } | { ok: false; reason: string };
+/** `reply`: the passive reply, as WeChat would read it (reply modes passive and auto). */
+export type ProbeResult = { ok: true; ms: number; reply?: string } | { ok: false; reason: string };
 
 const WHY: Record<string, (d: DeliveryResult, o: ProbeOptions) => string> = {
   request_timeout: (_d, o) => `no answer within ${o.timeoutMs ?? 5000} ms`,
@@ -33,6 +35,10 @@ export async function probe(options: ProbeOptions): Promise<ProbeResult> {
     },
   });
   const d = delivery!;
-  if (d.outcome === 'ack' || d.outcome === 'passive') return { ok: true, ms: Math.round(d.ms) };
+  if (d.outcome === 'ack') return { ok: true, ms: Math.round(d.ms) };
+  if (d.outcome === 'passive') {
+    if (d.passive && !d.passive.ok) return { ok: false, reason: `passive reply ${describePassive(d.passive)}` };
+    return { ok: true, ms: Math.round(d.ms), ...(d.passive && { reply: describePassive(d.passive) }) };
+  }
   return { ok: false, reason: `${ALERT_WORDS[d.outcome]} (${WHY[d.outcome]!(d, options)})` };
 }

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildPush, type PushMode } from '../pushes.js';
 import { deliver, type DeliveryResult } from './deliver.js';
 import { buildMessage, isEventKind, sampleType, type SimKind } from './message-kinds.js';
+import { readPassiveAnswer } from './read-passive.js';
 import { summarize } from './summarize.js';
 import type { MessageResult, SimulateOptions, SimulationSummary } from './types.js';
 
@@ -81,7 +82,9 @@ export async function simulate({
     let ackedOn = 0;
     for (let n = 1; n <= maxDeliveries; n += 1) {
       const started = performance.now();
-      const d = await deliver(target, push, { agent, timeoutMs, connectTimeoutMs });
+      const got = await deliver(target, push, { agent, timeoutMs, connectTimeoutMs });
+      // A passive reply is read as WeChat reads it: signature, decryption, address (issue 17).
+      const d = got.passiveBody === undefined ? got : { ...got, passiveBody: undefined, passive: readPassiveAnswer(got.passiveBody, { appid, token, aesKey }, { openid: sender }) };
       deliveries.push(d);
       if (d.outcome === 'ack' || d.outcome === 'passive') {
         ackedOn = n;

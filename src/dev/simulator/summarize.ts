@@ -41,6 +41,8 @@ export function summarize({ url, mode, kinds, results, notSent, durationMs }: Ru
   const latencies: number[] = [];
   let deliveries = 0;
   let passiveReplies = 0;
+  let passiveRefused = 0;
+  let firstPassive: SimulationSummary['firstPassive'];
   let first = 0;
   let afterRetry = 0;
   for (const r of results) {
@@ -50,7 +52,11 @@ export function summarize({ url, mode, kinds, results, notSent, durationMs }: Ru
     const seen = new Set<DeliveryOutcome>();
     r.deliveries.forEach((d) => {
       if (d.status !== undefined && d.outcome !== 'request_timeout') latencies.push(d.ms);
-      if (d.outcome === 'passive') passiveReplies += 1;
+      if (d.outcome === 'passive') {
+        passiveReplies += 1;
+        firstPassive ??= d.passive;
+        if (d.passive && !d.passive.ok) passiveRefused += 1;
+      }
       const c = counts.get(d.outcome as AlertId);
       if (!c) return;
       c.count += 1;
@@ -75,6 +81,8 @@ export function summarize({ url, mode, kinds, results, notSent, durationMs }: Ru
     acknowledged: { first, afterRetry, never: results.length - first - afterRetry },
     deliveries,
     passiveReplies,
+    ...(firstPassive && { firstPassive }),
+    passiveRefused,
     alerts,
     timedOutShare: results.length === 0 ? 0 : timedOut / results.length,
     latencyMs: latencies.length === 0 ? null : { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies[latencies.length - 1]! },

@@ -1,6 +1,7 @@
 // The simulator's options and what it reports; shared by simulate(), the CLI, tests and benchmarks.
 import type { PushMode } from '../pushes.js';
 import type { DeliveryResult } from './deliver.js';
+import type { PassiveReading } from './read-passive.js';
 import type { SimKind } from './message-kinds.js';
 
 export interface SimulateOptions {
@@ -98,6 +99,10 @@ export interface SimulationSummary {
   readonly deliveries: number;
   /** Answers that were passive-reply XML rather than `success` (accepted by WeChat). */
   readonly passiveReplies: number;
+  /** The first passive reply, as WeChat would read it. */
+  readonly firstPassive?: PassiveReading;
+  /** Passive replies WeChat would refuse: a bad signature, one that does not decrypt, or addressed to another user. */
+  readonly passiveRefused: number;
   readonly alerts: readonly AlertCount[];
   /** Share of messages with at least one 请求超时 delivery, 0–1. */
   readonly timedOutShare: number;
