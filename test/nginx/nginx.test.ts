@@ -75,7 +75,11 @@ describe('nginx/nginx.conf', () => {
     expect(conf).toMatch(/client_max_body_size 64k;/);
     expect(conf).toMatch(/proxy_set_header X-Request-Id \$request_id;/);
     expect(conf).toMatch(/log_format wxgate escape=json/);
-    for (const t of conf.matchAll(/proxy_(?:connect|send|read)_timeout (\d+)s;/g)) expect(Number(t[1])).toBeLessThan(5);
+    const timeouts = [...conf.matchAll(/proxy_(connect|send|read)_timeout (\d+)(ms|s);/g)].map((t) => [t[1], Number(t[2]) * (t[3] === 's' ? 1000 : 1)] as const);
+    expect(timeouts.map(([name]) => name).sort()).toEqual(['connect', 'read', 'send']);
+    for (const [, ms] of timeouts) expect(ms).toBeLessThan(5000);
+    // The receiver's wait for a passive reply (WXGATE_PASSIVE_WAIT_MS, at most 4500) must get through.
+    expect(timeouts.find(([name]) => name === 'read')![1]).toBeGreaterThan(4500);
     expect(conf).toMatch(/# ssl_certificate /);
   });
 });
