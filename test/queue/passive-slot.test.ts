@@ -1,0 +1,105 @@
+// The receiver's wait for a passive reply and the worker's hand-over, against real Redis: a reply
+// has exactly one owner whatever the timing — the waiting request, or the worker's fallback.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { createPassiveHandOver } from '../../src/queue/passive-hand-over.js';
+import { createPassiveSlots, GRACE_MS, passiveKeys, type PassiveSlots } from '../../src/queue/passive-slot.js';
+import { createRedis } from '../../src/redis.js';
+import { reply } from '../../src/worker/replies.js';
+import { captureLogs } from '../helpers/log-capture.js';
+import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
+
+const prefix = testPrefix('passive');
+let redis: Redis;
+let slots: PassiveSlots;
+const logs = captureLogs();
+const handOver = () => createPassiveHandOver({ redis }, { prefix });
+let n = 0;
+const key = () => `m_wxslot_${Date.now()}${n++}`;
+
+beforeAll(async () => {
+  redis = createRedis(REDIS_URL, 'producer');
+  await new Promise((r) => redis.once('ready', r));
+  slots = createPassiveSlots({ redis, subscriber: createRedis(REDIS_URL, 'worker'), logger: logs.logger }, { prefix });
+  await slots.start();
+});
+afterAll(async () => {
+  await slots?.close();
+  await deleteKeys(prefix);
+  redis?.disconnect();
+});
+
+describe('passive slots', () => {
+  it('the worker hands the reply to the waiting request', async () => {
+    const k = key();
+    const slot = slots.open(k, { retries: false })!;
+    const waiting = slot.wait(5000);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await handOver().offer(k, { reply: reply.text('hi'), at: Date.now() }, { retries: false })).toBe('handed');
+    expect(await waiting).toMatchObject({ outcome: 'reply', reply: { msgtype: 'text', text: { content: 'hi' } }, handOverMs: expect.any(Number) });
+    // Handed once: a handler run again does not hand it over, nor fall back.
+    expect(await handOver().offer(k, { reply: reply.text('again') }, { retries: false })).toBe('done');
+  });
+
+  it('a hand-over that comes before the request starts waiting is kept for it', async () => {
+    const k = key();
+    const slot = slots.open(k, { retries: false })!;
+    expect(await handOver().offer(k, { none: true }, { retries: false })).toBe('handed');
+    expect(await slot.wait(5000)).toEqual({ outcome: 'none' });
+  });
+
+  it('the wait runs out: the slot is released, so the worker falls back', async () => {
+    const k = key();
+    expect(await slots.open(k, { retries: false })!.wait(50)).toEqual({ outcome: 'timeout', delivery: undefined });
+    expect(await redis.exists(passiveKeys(prefix, k).slot)).toBe(0);
+    expect(await handOver().offer(k, { reply: reply.text('late') }, { retries: false })).toBe('absent');
+  });
+
+  it('the worker takes the slot as the wait runs out: the message in flight is still answered', async () => {
+    const k = key();
+    const slot = slots.open(k, { retries: false })!;
+    const waiting = slot.wait(50);
+    // Taken but not yet published (the script does both at once; this stretches the instant between).
+    await new Promise((r) => setTimeout(r, 10));
+    const value = await redis.get(passiveKeys(prefix, k).slot);
+    await redis.del(passiveKeys(prefix, k).slot);
+    const [channel, waiter] = value!.split(' ');
+    setTimeout(() => void redis.publish(channel!, `${waiter} ${JSON.stringify({ reply: reply.text('just in time') })}`), 60 + GRACE_MS / 4);
+    expect(await waiting).toMatchObject({ outcome: 'reply', reply: { text: { content: 'just in time' } } });
+  });
+
+  it('the slot taken and nothing published (a worker that died in that instant): timeout after the grace, no hang', async () => {
+    const k = key();
+    const waiting = slots.open(k, { retries: false })!.wait(30);
+    await new Promise((r) => setTimeout(r, 5));
+    await redis.del(passiveKeys(prefix, k).slot);
+    expect(await waiting).toMatchObject({ outcome: 'timeout' });
+  });
+
+  it('a spooled push cancels its slot', async () => {
+    const k = key();
+    slots.open(k, { retries: false })!.cancel();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await redis.exists(passiveKeys(prefix, k).slot)).toBe(0);
+  });
+
+  it('retry mode: a reply ready after the wait is held, and the next delivery answers with it at once', async () => {
+    const k = key();
+    expect(await slots.open(k, { retries: true })!.wait(30)).toEqual({ outcome: 'timeout', delivery: 1 });
+    expect(await handOver().offer(k, { reply: reply.text('held') }, { retries: true })).toBe('held');
+    expect(await slots.open(k, { retries: true })!.wait(5000)).toMatchObject({ outcome: 'reply', heldForRetry: true, reply: { text: { content: 'held' } } });
+  });
+
+  it('retry mode counts the deliveries of one push', async () => {
+    const k = key();
+    const deliveries = [];
+    for (let i = 0; i < 3; i += 1) deliveries.push(await slots.open(k, { retries: true })!.wait(10));
+    expect(deliveries.map((d) => (d.outcome === 'timeout' ? d.delivery : undefined))).toEqual([1, 2, 3]);
+  });
+
+  it('no slot while the subscription is not up: the push is answered without a wait', () => {
+    const idle = createPassiveSlots({ redis, subscriber: createRedis(REDIS_URL, 'worker', { lazyConnect: true }), logger: logs.logger }, { prefix });
+    expect(idle.open(key(), { retries: false })).toBeUndefined();
+    void idle.close();
+  });
+});
