@@ -3,11 +3,11 @@
 // and in safe mode (checked with wechat-crypto, an independent implementation); late replies go
 // through customer service in auto and are dropped with a line in passive; the retry mode; a
 // spooled push; several accounts in different modes.
-import { createRequire } from 'node:module';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WXBizMsgCrypt } from '../helpers/wechat-crypto.js';
 import { Redis } from 'ioredis';
 import { buildPush, type PushMode } from '../../src/dev/pushes.js';
 import { parseXml, type XmlRecord } from '../../src/wechat/xml.js';
@@ -17,11 +17,6 @@ import { longText } from '../fixtures/worker/handlers.js';
 import { TEST_APP } from '../helpers/receiver.js';
 import { ownRedis, type OwnRedis } from '../helpers/redis-server.js';
 
-interface WechatCrypto {
-  getSignature(timestamp: string, nonce: string, encrypt: string): string;
-  decrypt(text: string): { message: string; id: string };
-}
-const WXBizMsgCrypt = createRequire(import.meta.url)('wechat-crypto') as new (token: string, encodingAESKey: string, id: string) => WechatCrypto;
 
 /** Reads a passive answer as WeChat would: an encrypted one is signature-checked and decrypted with wechat-crypto. */
 function readAnswer(body: string, account: { appid: string; token: string; encodingAESKey: string } = TEST_APP): XmlRecord {

@@ -1,12 +1,11 @@
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { WXBizMsgCrypt } from '../helpers/wechat-crypto.js';
 import { createAppRegistry } from '../../src/receiver/app-registry.js';
 import { passiveAnswer } from '../../src/receiver/passive-answer.js';
 import { toMessage } from '../../src/wechat/messages.js';
 import { parseXml } from '../../src/wechat/xml.js';
 import { reply } from '../../src/worker/replies.js';
 
-const WXBizMsgCrypt = createRequire(import.meta.url)('wechat-crypto') as new (token: string, key: string, id: string) => { decrypt(t: string): { message: string; id: string } };
 const CURRENT = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const PREVIOUS = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
 const app = createAppRegistry([{ appid: 'wxanswer00000001', token: 'tok', encodingAESKey: CURRENT, encodingAESKeyPrevious: PREVIOUS, tokenApi: 'stable', mode: 'compat', replyMode: 'passive' }]).resolve('wxanswer00000001');

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { WXBizMsgCrypt } from '../helpers/wechat-crypto.js';
 import { reply } from '../../src/worker/replies.js';
 import { createMessageCipher } from '../../src/wechat/cipher.js';
 import { buildPassiveReply, encryptPassiveReply, isPassiveReply } from '../../src/wechat/passive-reply.js';
@@ -22,11 +22,6 @@ const SAMPLE_VIDEO_CIPHER =
 const SAMPLE_TEXT_REPLY =
   '<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName><CreateTime>12345678</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[你好]]></Content></xml>';
 
-interface WechatCrypto {
-  getSignature(timestamp: string, nonce: string, encrypt: string): string;
-  decrypt(text: string): { message: string; id: string };
-}
-const WXBizMsgCrypt = createRequire(import.meta.url)('wechat-crypto') as new (token: string, encodingAESKey: string, id: string) => WechatCrypto;
 
 const sampleVideo = reply.video({ mediaId: 'eYJ1MbwPRJtOvIEabaxHs7TX2D-HV71s79GUxqdUkjm6Gs2Ed1KF3ulAOA9H1xG0', title: 'testCallBackReplyVideo', description: 'testCallBackReplyVideo' });
 const sampleAddress = { toUser: 'oia2Tj我是中文jewbmiOUlr6X-1crbLOvLw', fromUser: 'gh_7f083739789a', createTime: 1407743423 };
