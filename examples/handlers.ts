@@ -14,7 +14,9 @@ export default defineHandlers((bot) => {
   bot.on('event.CLICK', 'MENU_HELP', () => [reply.text('发送“天气 城市”查询天气'), reply.text('或者随便说点什么')]);
   bot.on('event.subscribe', () => reply.text('欢迎关注！'));
   bot.onText(/^天气\s*(.+)$/, async (_msg, ctx, match) => {
-    await ctx.typing(); // "对方正在输入…"
+    // ctx.replyMode says how the first reply travels (WECHAT_REPLY_MODE): a passive reply, in the
+    // answer to the push, has no "typing…"; customer service (custom, or auto when late) has.
+    if (ctx.replyMode !== 'passive') await ctx.typing(); // "对方正在输入…"
     const answer = await lookUpWeather(match[1]!, ctx.signal); // aborted at WXGATE_JOB_TIMEOUT_MS
     ctx.log.info({ repliesLeft: ctx.repliesLeft }, 'weather answered'); // carries appid, openid, stamp, dedupKey, reqId
     return answer;

@@ -3,7 +3,8 @@
 // One script decides, so that the reply has exactly one owner:
 //   handed  a receiver waited: the slot is taken and the reply published on its channel
 //   held    none waited, retry mode: the reply is kept for WeChat's next delivery of the push
-//   absent  none waited: the caller's fallback (customer service in `auto`, dropped in `passive`)
+//   absent  none waited, or the one that did is gone (its channel has no subscriber): the
+//           caller's fallback (customer service in `auto`, dropped in `passive`)
 //   done    an earlier run of this job already handed or held its first reply: nothing to do
 import type { Redis } from 'ioredis';
 import { createLuaScript } from '../worker/lua-script.js';
@@ -23,9 +24,11 @@ local v = redis.call('GET', KEYS[1])
 if v then
   local sp = string.find(v, ' ', 1, true)
   redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', string.sub(v, 1, sp - 1), string.sub(v, sp + 1) .. ' ' .. ARGV[1])
-  redis.call('SET', KEYS[3], '1', 'PX', ARGV[4])
-  return 'handed'
+  -- No subscriber: the receiver died during its wait. Nobody will answer with it: the fallback.
+  if redis.call('PUBLISH', string.sub(v, 1, sp - 1), string.sub(v, sp + 1) .. ' ' .. ARGV[1]) > 0 then
+    redis.call('SET', KEYS[3], '1', 'PX', ARGV[4])
+    return 'handed'
+  end
 end
 if ARGV[2] == '1' then
   redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])

@@ -76,6 +76,13 @@ describe('passive slots', () => {
     expect(await waiting).toMatchObject({ outcome: 'timeout' });
   });
 
+  it('a slot whose receiver is gone (no subscriber on its channel): the worker falls back', async () => {
+    const k = key();
+    await redis.set(passiveKeys(prefix, k).slot, `${prefix}:passive:ch:nobody 1`, 'PX', 5000);
+    expect(await handOver().offer(k, { reply: reply.text('to nobody') }, { retries: false })).toBe('absent');
+    expect(await redis.exists(passiveKeys(prefix, k).done)).toBe(0);
+  });
+
   it('a spooled push cancels its slot', async () => {
     const k = key();
     slots.open(k, { retries: false })!.cancel();
