@@ -10,7 +10,7 @@
 // Bounded: every phase has a message count and a deadline; the suite takes about a minute.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMockWeChat } from '../src/dev/mock-wechat/index.js';
 import { percentile } from '../src/dev/simulator/summarize.js';
@@ -48,6 +48,8 @@ export interface PassivePhase {
 export interface PassiveBench {
   readonly waitMs: number;
   readonly phases: readonly PassivePhase[];
+  /** The machine's 1-minute load average before and after: other work on the two cores shows here. */
+  readonly loadAverage: readonly [number, number];
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -104,19 +106,20 @@ async function runMode(replyMode: 'passive' | 'custom', waitMs: number): Promise
 
 export async function benchPassive({ waitMs = 4000 }: { waitMs?: number } = {}): Promise<PassiveBench> {
   const phases: PassivePhase[] = [];
+  const before = Math.round(loadavg()[0]! * 100) / 100;
   for (const mode of ['passive', 'custom'] as const) {
     for (const p of await runMode(mode, waitMs)) {
       console.log(`${mode.padEnd(8)} at ${p.rate}/s: ${p.pushes} pushes (${p.pushesPerSecond}/s), passive ${(p.passiveShare * 100).toFixed(1)} %, 请求超时 ${p.requestTimeouts}, answer p50 ${p.answerP50} p99 ${p.answerP99} ms${p.handOverP50 !== undefined ? `, hand-over p50 ${p.handOverP50} p99 ${p.handOverP99} ms (share ${p.handOverShare})` : ''}`);
       phases.push(p);
     }
   }
-  return { waitMs, phases };
+  return { waitMs, phases, loadAverage: [before, Math.round(loadavg()[0]! * 100) / 100] };
 }
 
 export function passiveTable(r: PassiveBench): string {
   const byRate = (mode: string, rate: number) => r.phases.find((p) => p.replyMode === mode && p.rate === rate);
   return [
-    `\`wxgate serve\` + \`wxgate worker\` (two processes), safe mode, the built-in echo handler, WXGATE_PASSIVE_WAIT_MS=${r.waitMs}; the simulator pushes at a constant rate for ${SECONDS} s per rate (one delivery each), on the same two cores. Answer time: push sent → whole answer, in the simulator. Hand-over: the worker's publish → the receiver holding the reply (handOverMs), and its median share of the receiver's time for the push. Mode custom: the same pushes answered \`success\`, side by side.`,
+    `\`wxgate serve\` + \`wxgate worker\` (two processes), safe mode, the built-in echo handler, WXGATE_PASSIVE_WAIT_MS=${r.waitMs}; the simulator pushes at a constant rate for ${SECONDS} s per rate (one delivery each), on the same two cores. Answer time: push sent → whole answer, in the simulator. Hand-over: the worker's publish → the receiver holding the reply (handOverMs), and its median share of the receiver's time for the push. Mode custom: the same pushes answered \`success\`, side by side. Load average (1 min) ${r.loadAverage[0]} before, ${r.loadAverage[1]} after.`,
     '',
     '| rate /s | pushes/s achieved | answered passively | 请求超时 | answer p50 / p99 ms | hand-over p50 / p99 ms | hand-over share | receiver wait p50 / p99 ms | custom: answer p50 / p99 ms |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -53,6 +53,7 @@ export async function holdUntilDropped(ctx: Context, receivedAt: number): Promis
   ctx.respond = false;
   const socket = ctx.req.socket;
   await new Promise<void>((resolve) => {
+    if (socket.destroyed) return resolve(); // WeChat gave up during the wait already
     const timer = setTimeout(resolve, Math.max(0, receivedAt + RUN_OUT_MS - Date.now()));
     socket.once('close', () => {
       clearTimeout(timer);

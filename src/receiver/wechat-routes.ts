@@ -152,7 +152,10 @@ export function createWechatRoutes(
       // decides durability exactly as above, and only then does the request wait for the reply.
       const retries = replyMode === 'passive' && useRetries;
       const slot = slots?.open(push.dedupKey, { retries });
-      const stored = await store.store({ appid, message: push.message, dedupKey: push.dedupKey, receivedAt, reqId, replyMode, ...(retries && { passiveRetries: true }) }, guard);
+      const stored = await store.store({ appid, message: push.message, dedupKey: push.dedupKey, receivedAt, reqId, replyMode, ...(retries && { passiveRetries: true }) }, guard).catch((err: unknown) => {
+        slot?.cancel(); // refused (a replayed nonce) or not stored: nothing to wait for
+        throw err;
+      });
       const steps: Record<string, number | undefined> = push.steps;
       steps[stored.outcome === 'acked' ? 'enqueue' : 'spool'] = round(stored.ms);
       const acked = performance.now() - started;
