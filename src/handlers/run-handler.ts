@@ -8,6 +8,7 @@ import { createHandlerContext } from '../worker/handler-context.js';
 import type { QuotaWindow } from '../worker/quota-window.js';
 import type { Reply } from '../worker/replies.js';
 import type { Handlers } from './define-handlers.js';
+import type { ReplyMode } from '../config.js';
 
 export interface RunHandlerOptions {
   appid?: string;
@@ -16,6 +17,8 @@ export interface RunHandlerOptions {
   signal?: AbortSignal;
   /** Where ctx.log writes (default: nowhere). */
   log?: Logger;
+  /** What ctx.replyMode says (default custom). The replies are collected the same in every mode. */
+  replyMode?: ReplyMode;
 }
 
 export interface HandlerRun {
@@ -29,7 +32,7 @@ function completeMessage(partial: Partial<WeChatMessage> & { MsgType: string }):
   return { ToUserName: 'gh_test', FromUserName: 'otest', CreateTime: String(Math.floor(Date.now() / 1000)), ...partial } as WeChatMessage;
 }
 
-export async function runHandler(handlers: Handlers, partial: Partial<WeChatMessage> & { MsgType: string }, { appid = 'wxtest', repliesLeft = 5, signal = new AbortController().signal, log = pino({ level: 'silent' }) }: RunHandlerOptions = {}): Promise<HandlerRun> {
+export async function runHandler(handlers: Handlers, partial: Partial<WeChatMessage> & { MsgType: string }, { appid = 'wxtest', repliesLeft = 5, signal = new AbortController().signal, log = pino({ level: 'silent' }), replyMode = 'custom' }: RunHandlerOptions = {}): Promise<HandlerRun> {
   const message = completeMessage(partial);
   const route = handlers.router.route(appid, message);
   if (!route) return { route: null, replies: [] };
@@ -41,6 +44,7 @@ export async function runHandler(handlers: Handlers, partial: Partial<WeChatMess
     openid: message.FromUserName,
     dedupKey: 'test',
     attempt: 1,
+    replyMode,
     log,
     signal,
     quotaWindow,

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { createHandlerContext } from '../../src/worker/handler-context.js';
 import { reply, type Reply } from '../../src/worker/replies.js';
+import { defineHandlers } from '../../src/handlers/define-handlers.js';
+import { runHandler } from '../../src/handlers/run-handler.js';
 
 function setup(remaining = 5) {
   const queued: [number, Reply][] = [];
@@ -22,6 +24,12 @@ function setup(remaining = 5) {
 }
 
 describe('handler context', () => {
+  it('ctx.replyMode: custom unless the job says otherwise (issue 17); runHandler lets a test choose it', async () => {
+    expect(setup().ctx.replyMode).toBe('custom');
+    const handlers = defineHandlers((bot) => bot.on('text', (_m, ctx) => `mode ${ctx.replyMode}`));
+    expect((await runHandler(handlers, { MsgType: 'text', Content: 'x', MsgId: '1' }, { replyMode: 'passive' })).replies).toEqual([reply.text('mode passive')]);
+  });
+
   it('ctx.reply and ctx.typing take indexes in call order; returned replies come after', async () => {
     const { ctx, finish, queued } = setup();
     await ctx.typing();
