@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import type { KeyLayout } from './redis-keys.js';
 
 /**
  * Which pushes an account accepts (issue 14): `plain` plaintext only, `safe` encrypted only
@@ -32,6 +33,8 @@ export interface Config {
   readonly host: string;
   readonly redisUrl: string;
   readonly prefix: string;
+  /** How keys spread over Redis (redis-keys.ts): `shared` on one Redis, `account` on Redis Cluster. */
+  readonly keyLayout: KeyLayout;
   readonly apps: readonly AppConfig[];
   /** Single-account mode: the account served at plain /wechat. */
   readonly defaultAppid?: string;
@@ -288,6 +291,7 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
     host: str(env, 'HOST') ?? '0.0.0.0',
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     prefix,
+    keyLayout: 'shared',
     apps: Object.freeze(apps),
     defaultAppid: apps.length === 1 ? apps[0]!.appid : single?.appid,
     apiBase: url(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com', ['http:', 'https:']),

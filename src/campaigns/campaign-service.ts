@@ -16,7 +16,7 @@ import { migrateUntilDone } from './migrate.js';
 import { createRecords, type CampaignRow, type Records, type SendRow } from './records.js';
 import type { CampaignSettings, Recipient } from './recipients-parse.js';
 import { isSendStatus, type SendStatus } from './send-status.js';
-import { templateKeys } from './template-admission.js';
+import { keysOf } from '../redis-keys.js';
 import { campaignId, campaignJobId, singleJobId, templateJobOptions, TEMPLATE_QUEUE, type CampaignJobData, type SingleJobData, type TemplateJobData, type TemplatePayload } from './template-jobs.js';
 
 export interface CampaignStatus {
@@ -109,8 +109,8 @@ export function createCampaignService({ config, logger }: { config: Config; logg
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
   const queue = new Queue<TemplateJobData>(TEMPLATE_QUEUE, { connection: redis, prefix: config.prefix });
   queue.on('error', (err) => log.warn({ err: err.message }, 'template queue error'));
-  const meta: CampaignMeta = createCampaignMeta({ redis }, { prefix: config.prefix });
-  const keys = templateKeys(config.prefix);
+  const meta: CampaignMeta = createCampaignMeta({ redis }, { keys: keysOf(config) });
+  const keys = keysOf(config);
   const jobOptions = (id: string) => templateJobOptions(id, { attempts: config.worker.attempts, backoffMs });
 
   let ready: Promise<unknown> | undefined;
@@ -168,11 +168,11 @@ export function createCampaignService({ config, logger }: { config: Config; logg
   }
 
   /** Parked jobs (a paused campaign's) back to waiting, twice: one parked in the instant of the first pass is caught by the second. */
-  async function unpark(id: string): Promise<void> {
+  async function unpark(appid: string, id: string): Promise<void> {
     const pass = async () => {
       let cursor = '0';
       do {
-        const [next, ids] = await redis.sscan(keys.parked(id), cursor, 'COUNT', 500);
+        const [next, ids] = await redis.sscan(keys.campaignParked(appid, id), cursor, 'COUNT', 500);
         cursor = next;
         await Promise.all(
           ids.map(async (jobId) => {
@@ -185,7 +185,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
     await pass();
     setTimeout(() => {
       void pass()
-        .then(() => redis.del(keys.parked(id)))
+        .then(() => redis.del(keys.campaignParked(appid, id)))
         .catch((err: Error) => log.warn({ campaignId: id, err: err.message }, 'unpark pass failed'));
     }, 1000).unref();
   }
@@ -305,18 +305,18 @@ export function createCampaignService({ config, logger }: { config: Config; logg
       const c = await campaignOf(appid, id);
       if (c.state === 'cancelled') throw new WxgateError('campaign_cancelled', `campaign ${id} is cancelled`, { status: 409, expose: true });
       if (action === 'pause') {
-        await meta.setState(id, 'paused');
+        await meta.setState(appid, id, 'paused');
         await records.setState(id, 'paused');
       } else if (action === 'resume') {
-        await meta.setState(id, 'running');
+        await meta.setState(appid, id, 'running');
         await records.setState(id, c.accepted_at ? 'running' : 'accepting');
-        await unpark(id);
+        await unpark(appid, id);
       } else {
         // Redis first: from here on no worker sends for it; then the records of what is left.
-        await meta.setState(id, 'cancelled');
+        await meta.setState(appid, id, 'cancelled');
         await records.setState(id, 'cancelled');
         const n = await records.cancelQueued(id);
-        await unpark(id);
+        await unpark(appid, id);
         log.info({ appid, campaignId: id, cancelled: n }, 'campaign cancelled');
       }
       log.info({ appid, campaignId: id, action }, `campaign ${action}d`);

@@ -9,6 +9,7 @@ import { deadlineIn, settledBy, type Deadline } from '../deadline.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { keysOf } from '../redis-keys.js';
 import { keepFinished } from '../queue/keep-finished.js';
 import type { WeChatClient } from '../wechat-api/client.js';
 import type { TokenAvailability } from '../wechat-api/token-availability.js';
@@ -66,6 +67,7 @@ export function createTemplateRuntime(
   if (!databaseUrl) throw new Error('createTemplateRuntime needs WXGATE_DATABASE_URL');
   const log = logger.child({ layer: 'worker' });
   const redis = createRedis(config.redisUrl, 'worker');
+  const keys = keysOf(config);
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
   const db = createDatabase({ logger }, { url: databaseUrl, schema: databaseSchema, max: 4 });
   const records = createRecords({ db });
@@ -86,7 +88,7 @@ export function createTemplateRuntime(
         },
       },
     },
-    { prefix: config.prefix, clock },
+    { keys, clock },
   );
   const onDecision = (appid: string, d: TemplateDecision) => {
     const errcode = d.action === 'sent' ? '0' : 'errcode' in d && d.errcode !== undefined ? String(d.errcode) : 'none';
@@ -95,8 +97,8 @@ export function createTemplateRuntime(
   const processor = createTemplateProcessor(
     {
       client,
-      admission: createTemplateAdmission({ redis }, { prefix: config.prefix, ratePerSecond }),
-      meta: createCampaignMeta({ redis }, { prefix: config.prefix }),
+      admission: createTemplateAdmission({ redis }, { keys, ratePerSecond }),
+      meta: createCampaignMeta({ redis }, { keys }),
       writer,
       quotaPause,
       // The customer-service sends' wait (src/worker/token-wait.ts): no attempt spent, backoff per job.

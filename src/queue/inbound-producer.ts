@@ -27,7 +27,7 @@ export function createInboundProducer({ queue, nonceBodies }: { queue: Queue; no
         // It cannot stop the add beside it; the add's own deduplication id does that for another
         // message, and a same-MsgId body finds its job already there.
         const adding = queue.add(data.message.MsgType, data, inboundJobOptions(data.dedupKey, jobOptions, guard));
-        [job, verdict] = await withTimeout(Promise.all([adding, guard && nonceBodies.check(guard)]), timeoutMs, 'enqueue');
+        [job, verdict] = await withTimeout(Promise.all([adding, guard && nonceBodies.check(data.appid, guard)]), timeoutMs, 'enqueue');
       } catch (err) {
         if (err instanceof UnavailableError) throw err;
         throw new UnavailableError('redis_unavailable', `Redis refused the job: ${(err as Error).message}`, err);

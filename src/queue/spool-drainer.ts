@@ -69,7 +69,7 @@ export function createSpoolDrainer(
     // The body check first (the drain is not in a hurry, unlike the receiver): a line whose
     // nonce came with another body is never added. Run again after a crash, a line's own
     // earlier check answers 'same'.
-    const verdicts = await Promise.all(batch.map((j) => (j.guard ? nonceBodies.check(j.guard) : 'first')));
+    const verdicts = await Promise.all(batch.map((j) => (j.guard ? nonceBodies.check(j.data.appid, j.guard) : 'first')));
     const kept: SpooledJob[] = [];
     for (const [i, j] of batch.entries()) {
       if (verdicts[i] === 'other') dropReplay(j);

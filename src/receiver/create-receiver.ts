@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { keysOf } from '../redis-keys.js';
 import { createRedisHealth, type RedisHealth } from '../redis-health/create-redis-health.js';
 import { batchWrites } from '../redis-write-batch.js';
 import { withTimeout } from '../with-timeout.js';
@@ -65,7 +66,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
   queue.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'queue error'));
   const jobOptions = { attempts: config.worker.attempts };
   const spool = createSpool({ dir: config.spoolDir });
-  const nonceBodies = createNonceBodies({ redis }, { prefix: config.prefix });
+  const nonceBodies = createNonceBodies({ redis }, { keys: keysOf(config) });
   const drainer = createSpoolDrainer({ spool, queue, redis, nonceBodies, logger }, jobOptions);
   const store = createPushStore(
     { producer: createInboundProducer({ queue, nonceBodies }, jobOptions), spool },

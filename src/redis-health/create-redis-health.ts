@@ -14,6 +14,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { keysOf } from '../redis-keys.js';
 import { withTimeout } from '../with-timeout.js';
 import { assessSettings, SETTING_STATES, type CheckedSetting, type SettingFinding, type SettingState } from './assess-settings.js';
 import { createDatasetMarker } from './dataset-marker.js';
@@ -105,7 +106,7 @@ export function createRedisHealth(
 
   async function runCheck(trigger: CheckTrigger): Promise<void> {
     const conn = redis!;
-    const marker = createDatasetMarker({ redis: conn }, { prefix: config.prefix });
+    const marker = createDatasetMarker({ redis: conn }, { keys: keysOf(config) });
     const state = await step(readRedisState(conn));
     const reading: Reading = { marker: await step(marker.read()), runId: state.runId, evictedKeys: state.evictedKeys };
     const now = new Date();

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { keysOf } from '../redis-keys.js';
 import { createWeChatClient, type WeChatClient } from './client.js';
 import { createTokenAvailability, type TokenAvailability } from './token-availability.js';
 import { createTokenKeeper, type TokenKeeper, type TokenKeeperOptions } from './token-keeper.js';
@@ -24,8 +25,8 @@ export interface ApiRuntime {
 
 /** The token keeper's options from the configuration. */
 export function keeperOptions(config: Config): TokenKeeperOptions {
-  const { apps, apiBase, prefix, token } = config;
-  return { apps, apiBase, prefix, refreshAheadS: token.refreshAheadS, dailyQuota: token.dailyQuota, quotaWarnRatio: token.quotaWarnRatio };
+  const { apps, apiBase, token } = config;
+  return { apps, apiBase, keys: keysOf(config), refreshAheadS: token.refreshAheadS, dailyQuota: token.dailyQuota, quotaWarnRatio: token.quotaWarnRatio };
 }
 
 export function createApiRuntime({ config, logger, metrics }: { config: Config; logger: Logger; metrics?: Metrics }, { keeper: keeperOverrides = {} }: { keeper?: Partial<TokenKeeperOptions> } = {}): ApiRuntime {

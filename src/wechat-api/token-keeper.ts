@@ -23,6 +23,7 @@ import type { TokenAvailability } from './token-availability.js';
 import { backoffDelay, backoffError, describeFetchFailure } from './token-failure.js';
 import { NoAppsecretError, toTokenUnavailable } from './token-unavailable.js';
 import { createTokenFetcher, type FetchedToken, type TokenSource } from './token-fetcher.js';
+import type { RedisKeys } from '../redis-keys.js';
 import { beijingDay, createTokenStore, type StoredToken } from './token-store.js';
 
 /** How long before expiry WeChat's stable_token API starts issuing the next token. */
@@ -70,7 +71,7 @@ export interface TokenKeeperDeps {
 export interface TokenKeeperOptions {
   apps: readonly AppConfig[];
   apiBase: string;
-  prefix: string;
+  keys: RedisKeys;
   refreshAheadS?: number;
   dailyQuota?: number;
   quotaWarnRatio?: number;
@@ -94,7 +95,7 @@ export function createTokenKeeper(
   {
     apps,
     apiBase,
-    prefix,
+    keys,
     refreshAheadS = 600,
     dailyQuota = 2000,
     quotaWarnRatio = 0.8,
@@ -108,7 +109,7 @@ export function createTokenKeeper(
   }: TokenKeeperOptions,
 ): TokenKeeper {
   const log = logger.child({ layer: 'token' });
-  const store = createTokenStore({ redis }, { prefix });
+  const store = createTokenStore({ redis }, { keys });
   const fetcher = createTokenFetcher({ http }, { apiBase, timeoutMs: fetchTimeoutMs });
   const byAppid = new Map(apps.map((a) => [a.appid, a]));
   const memory = new Map<string, Cached>();

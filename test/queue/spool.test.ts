@@ -11,6 +11,7 @@ import { INBOUND_QUEUE, type SpooledJob } from '../../src/queue/jobs.js';
 import { bodyDigest, createNonceBodies, type NonceBodies } from '../../src/queue/nonce-bodies.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
+import { redisKeys } from '../../src/redis-keys.js';
 
 function job(id: string): SpooledJob {
   return {
@@ -30,7 +31,7 @@ beforeEach(async () => {
   prefix = testPrefix('spool');
   redis = new Redis(REDIS_URL);
   queue = new Queue(INBOUND_QUEUE, { connection: redis, prefix });
-  nonceBodies = createNonceBodies({ redis }, { prefix });
+  nonceBodies = createNonceBodies({ redis }, { keys: redisKeys({ prefix }) });
 });
 afterEach(async () => {
   await queue.close();
