@@ -101,7 +101,7 @@ async function parent(opts: { durationS: number; concurrency: number; ttlS: numb
   const prefix = `bench-token-storm-${randomUUID().slice(0, 8)}`;
   const mock = createMockWeChat({}, { appsecrets: { [APPID]: 'storm-secret' }, tokenTtlS: opts.ttlS, graceS: Math.min(300, opts.ttlS / 2) });
   const server = await mock.listen(0, '127.0.0.1');
-  const app: AppConfig = { appid: APPID, token: 'stormtoken', appsecret: 'storm-secret', tokenApi: opts.api, mode: 'plain' };
+  const app: AppConfig = { appid: APPID, token: 'stormtoken', appsecret: 'storm-secret', tokenApi: opts.api, mode: 'plain', queueShards: 1 };
   const cfg: ChildConfig = { apiBase: server.url, prefix, app, concurrency: opts.concurrency, durationMs: opts.durationS * 1000, refreshAheadS: opts.aheadS, logLevel: opts.logLevel };
   const children = [startChild(cfg), startChild(cfg)];
   const guard = setTimeout(() => {

@@ -1,6 +1,6 @@
 // A campaign's shared payload (template_id, url, miniprogram, data) lives once in Redis beside
 // its control state, not in each of its 100,000 jobs; each worker process reads it once.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import { WxgateError } from '../errors.js';
 import type { RedisKeys } from '../redis-keys.js';
 import type { TemplatePayload } from './template-jobs.js';
@@ -16,7 +16,7 @@ export interface CampaignMeta {
   setState(appid: string, id: string, state: CampaignState): Promise<void>;
 }
 
-export function createCampaignMeta({ redis }: { redis: Redis }, { keys, cacheSize = 1000 }: { keys: RedisKeys; cacheSize?: number }): CampaignMeta {
+export function createCampaignMeta({ redis }: { redis: RedisConnection }, { keys, cacheSize = 1000 }: { keys: RedisKeys; cacheSize?: number }): CampaignMeta {
   const cache = new Map<string, TemplatePayload>();
   return {
     async put(id, appid, payload) {

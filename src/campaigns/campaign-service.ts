@@ -4,7 +4,7 @@
 // with addBulk, so a send never runs before its record exists, and a list read again (a second
 // submission with the same Idempotency-Key, or one resumed after a crash) queues nothing twice.
 import { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { Config } from '../config.js';
 import { RequestError, WxgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -17,6 +17,7 @@ import { createRecords, type CampaignRow, type Records, type SendRow } from './r
 import type { CampaignSettings, Recipient } from './recipients-parse.js';
 import { isSendStatus, type SendStatus } from './send-status.js';
 import { keysOf } from '../redis-keys.js';
+import { accountQueues, queueSpots } from '../queue/account-queues.js';
 import { campaignId, campaignJobId, singleJobId, templateJobOptions, TEMPLATE_QUEUE, type CampaignJobData, type SingleJobData, type TemplateJobData, type TemplatePayload } from './template-jobs.js';
 
 export interface CampaignStatus {
@@ -105,12 +106,15 @@ export function createCampaignService({ config, logger }: { config: Config; logg
   const db = createDatabase({ logger }, { url: databaseUrl, schema: databaseSchema, max: 4 });
   const records: Records = createRecords({ db });
   // Worker settings: a submission waits out a Redis reconnect instead of failing half-way.
-  const redis: Redis = createRedis(config.redisUrl, 'worker');
+  const redis: RedisConnection = createRedis(config, 'worker');
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
-  const queue = new Queue<TemplateJobData>(TEMPLATE_QUEUE, { connection: redis, prefix: config.prefix });
-  queue.on('error', (err) => log.warn({ err: err.message }, 'template queue error'));
-  const meta: CampaignMeta = createCampaignMeta({ redis }, { keys: keysOf(config) });
   const keys = keysOf(config);
+  const queues = accountQueues(keys, queueSpots(keys, config.apps), (prefix) => {
+    const q = new Queue<TemplateJobData>(TEMPLATE_QUEUE, { connection: redis, prefix });
+    q.on('error', (err) => log.warn({ err: err.message }, 'template queue error'));
+    return q;
+  });
+  const meta: CampaignMeta = createCampaignMeta({ redis }, { keys });
   const jobOptions = (id: string) => templateJobOptions(id, { attempts: config.worker.attempts, backoffMs });
 
   let ready: Promise<unknown> | undefined;
@@ -176,7 +180,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
         cursor = next;
         await Promise.all(
           ids.map(async (jobId) => {
-            const job = await Job.fromId(queue, jobId);
+            const job = await Job.fromId(queues.of(appid), jobId);
             if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
           }),
         );
@@ -198,7 +202,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
     },
     async close() {
       closed = true;
-      await queue.close().catch(() => undefined);
+      await queues.close();
       await db.end();
       redis.disconnect();
     },
@@ -217,7 +221,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
       const fresh = await records.insertQueued([{ id, appid, openid, templateId: payload.template_id, data: payload }]);
       if (fresh.length > 0) {
         const data: SingleJobData = { kind: 'single', appid, openid, payload, queuedAt: Date.now() };
-        await queue.add('single', data, jobOptions(id));
+        await queues.of(appid).add('single', data, jobOptions(id));
       }
       const row = await records.getSend(appid, id);
       log.info({ appid, openid, dedupKey: id, idempotencyKey: key !== undefined, outcome: fresh.length > 0 ? 'queued' : 'known' }, 'template message accepted');
@@ -248,7 +252,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
         const byId = new Map(list.map((r) => [campaignJobId(id, r.openid), r]));
         const fresh = await records.insertQueued([...byId].map(([jobId, r]) => ({ id: jobId, campaignId: id, appid, openid: r.openid, templateId: payload.template_id, data: r.data ?? {} })));
         const now = Date.now();
-        await queue.addBulk(
+        await queues.of(appid).addBulk(
           fresh.map((jobId) => {
             const r = byId.get(jobId)!;
             const data: CampaignJobData = { kind: 'campaign', appid, campaignId: id, openid: r.openid, queuedAt: now, ...(r.data ? { data: r.data } : {}), ...(r.url ? { url: r.url } : {}) };

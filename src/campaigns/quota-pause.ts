@@ -2,7 +2,7 @@
 // turns (00:00 Beijing): one Redis key per account with that expiry, read by every worker's
 // admission script, so no process spends another call (or a recipient's retries) on it. The
 // first process to see the 45009 logs the pause; each process that paused logs the resume.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { Logger } from '../logger.js';
 import { nextQuotaDay, type Clock } from './quota-day.js';
 import type { RedisKeys } from '../redis-keys.js';
@@ -19,7 +19,7 @@ export interface QuotaPauseHooks {
   onResume?(appid: string): void | Promise<void>;
 }
 
-export function createQuotaPause({ redis, logger, hooks = {} }: { redis: Redis; logger: Logger; hooks?: QuotaPauseHooks }, { keys, clock = Date.now }: { keys: RedisKeys; clock?: Clock }): QuotaPause {
+export function createQuotaPause({ redis, logger, hooks = {} }: { redis: RedisConnection; logger: Logger; hooks?: QuotaPauseHooks }, { keys, clock = Date.now }: { keys: RedisKeys; clock?: Clock }): QuotaPause {
   const log = logger.child({ layer: 'send' });
   const timers = new Map<string, NodeJS.Timeout>();
 

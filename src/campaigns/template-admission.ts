@@ -7,7 +7,7 @@
 // every job in flight being put back and polling, which would bounce thousands of jobs through
 // Redis per second and miss the rate. A wait longer than `maxWaitMs` reserves nothing and the
 // job is put back as delayed instead.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { RedisKeys } from '../redis-keys.js';
 import { createLuaScript, LUA_NOW_MS } from '../worker/lua-script.js';
 
@@ -46,7 +46,7 @@ export interface TemplateAdmission {
 }
 
 export function createTemplateAdmission(
-  { redis }: { redis: Redis },
+  { redis }: { redis: RedisConnection },
   { keys, ratePerSecond, burst = ratePerSecond === undefined ? 1 : Math.max(1, Math.ceil(ratePerSecond / 10)), maxWaitMs = 1000 }: { keys: RedisKeys; ratePerSecond?: number; burst?: number; maxWaitMs?: number },
 ): TemplateAdmission {
   const script = createLuaScript({ redis }, { source: ADMIT });

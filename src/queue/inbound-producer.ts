@@ -1,9 +1,9 @@
 // The receiver's side of the inbound queue: add a job, bounded in time so that a slow or
 // unreachable Redis turns into a spool write, never into a WeChat timeout.
-import type { Queue } from 'bullmq';
 import { RequestError, UnavailableError } from '../errors.js';
 import { withTimeout } from '../with-timeout.js';
 import { inboundJobOptions, type InboundJobOptionsConfig, type ReplayGuard } from './inbound-job-options.js';
+import type { InboundRoute } from './account-queues.js';
 import type { InboundJobData } from './jobs.js';
 import type { NonceBodies } from './nonce-bodies.js';
 
@@ -17,7 +17,7 @@ export interface InboundProducer {
   add(data: InboundJobData, timeoutMs: number, guard?: ReplayGuard): Promise<void>;
 }
 
-export function createInboundProducer({ queue, nonceBodies }: { queue: Queue; nonceBodies: NonceBodies }, jobOptions: InboundJobOptionsConfig = {}): InboundProducer {
+export function createInboundProducer({ route, nonceBodies }: { route: InboundRoute; nonceBodies: NonceBodies }, jobOptions: InboundJobOptionsConfig = {}): InboundProducer {
   return {
     async add(data, timeoutMs, guard) {
       let job;
@@ -26,7 +26,7 @@ export function createInboundProducer({ queue, nonceBodies }: { queue: Queue; no
         // The body check's SET leaves in the add's write (redis-write-batch.ts): one round trip.
         // It cannot stop the add beside it; the add's own deduplication id does that for another
         // message, and a same-MsgId body finds its job already there.
-        const adding = queue.add(data.message.MsgType, data, inboundJobOptions(data.dedupKey, jobOptions, guard));
+        const adding = route(data.appid, data.dedupKey).add(data.message.MsgType, data, inboundJobOptions(data.dedupKey, jobOptions, guard));
         [job, verdict] = await withTimeout(Promise.all([adding, guard && nonceBodies.check(data.appid, guard)]), timeoutMs, 'enqueue');
       } catch (err) {
         if (err instanceof UnavailableError) throw err;

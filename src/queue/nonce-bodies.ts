@@ -7,7 +7,7 @@
 // waits for one round trip as before; only a nonce seen already (WeChat's retries, replays)
 // costs a GET after it.
 import { hash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { RedisKeys } from '../redis-keys.js';
 import type { ReplayGuard } from './inbound-job-options.js';
 
@@ -24,7 +24,7 @@ export function bodyDigest(body: string): string {
   return hash('sha256', body, 'base64');
 }
 
-export function createNonceBodies({ redis }: { redis: Redis }, { keys }: { keys: RedisKeys }): NonceBodies {
+export function createNonceBodies({ redis }: { redis: RedisConnection }, { keys }: { keys: RedisKeys }): NonceBodies {
   return {
     async check(appid, { id, ttlMs, bodyHash }) {
       if (bodyHash === undefined) return 'first';

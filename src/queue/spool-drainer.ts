@@ -4,9 +4,9 @@
 import { createReadStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { Logger } from '../logger.js';
+import type { InboundRoute } from './account-queues.js';
 import { inboundJobOptions, type InboundJobOptionsConfig } from './inbound-job-options.js';
 import type { SpooledJob } from './jobs.js';
 import type { NonceBodies } from './nonce-bodies.js';
@@ -54,7 +54,7 @@ async function claim(path: string): Promise<string | undefined> {
 }
 
 export function createSpoolDrainer(
-  { spool, queue, redis, nonceBodies, logger }: { spool: Spool; queue: Queue; redis: Redis; nonceBodies: NonceBodies; logger: Logger },
+  { spool, route, redis, nonceBodies, logger }: { spool: Spool; route: InboundRoute; redis: RedisConnection; nonceBodies: NonceBodies; logger: Logger },
   { intervalMs = 1000, batchSize = 200, ...jobOptions }: SpoolDrainerOptions = {},
 ): SpoolDrainer {
   let timer: NodeJS.Timeout | undefined;
@@ -75,11 +75,20 @@ export function createSpoolDrainer(
       if (verdicts[i] === 'other') dropReplay(j);
       else kept.push(j);
     }
-    if (kept.length === 0) return;
-    const jobs = await queue.addBulk(kept.map((j) => ({ name: j.data.message.MsgType, data: j.data, opts: inboundJobOptions(j.jobId, jobOptions, j.guard) })));
-    jobs.forEach((job, i) => {
-      if (job.id !== kept[i]!.jobId) dropReplay(kept[i]!);
-    });
+    // One addBulk per queue the lines go to (one in the shared layout; per account and shard on a cluster).
+    const byQueue = new Map<ReturnType<InboundRoute>, SpooledJob[]>();
+    for (const j of kept) {
+      const q = route(j.data.appid, j.jobId);
+      byQueue.set(q, [...(byQueue.get(q) ?? []), j]);
+    }
+    await Promise.all(
+      [...byQueue].map(async ([queue, lines]) => {
+        const jobs = await queue.addBulk(lines.map((j) => ({ name: j.data.message.MsgType, data: j.data, opts: inboundJobOptions(j.jobId, jobOptions, j.guard) })));
+        jobs.forEach((job, i) => {
+          if (job.id !== lines[i]!.jobId) dropReplay(lines[i]!);
+        });
+      }),
+    );
   }
 
   async function drainFile(path: string): Promise<number> {
@@ -135,7 +144,7 @@ export function createSpoolDrainer(
       const tick = () => {
         drainer
           .drainOnce()
-          .catch((err) => logger.debug({ layer: 'spool', err: (err as Error).message }, 'spool drain deferred: Redis not ready'))
+          .catch((err) => logger.debug({ layer: 'spool', err: (err as Error).message }, 'spool drain deferred: RedisConnection not ready'))
           .finally(() => {
             if (timer) timer = setTimeout(tick, intervalMs).unref();
           });

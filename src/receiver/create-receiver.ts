@@ -14,6 +14,7 @@ import { batchWrites } from '../redis-write-batch.js';
 import { withTimeout } from '../with-timeout.js';
 import { deadlineIn, settledBy, type Deadline } from '../deadline.js';
 import { INBOUND_QUEUE } from '../queue/jobs.js';
+import { accountQueues, inboundRoute, queueSpots, type AccountQueues } from '../queue/account-queues.js';
 import { createInboundProducer } from '../queue/inbound-producer.js';
 import { createNonceBodies } from '../queue/nonce-bodies.js';
 import { createSpool } from '../queue/spool.js';
@@ -34,7 +35,10 @@ export interface Receiver {
    * spool and the queue, each bounded by the deadline.
    */
   close(deadline?: Deadline): Promise<void>;
+  /** The first inbound queue (the only one on a single Redis). */
   readonly queue: Queue;
+  /** Every account's inbound queues (one per account and shard on Redis Cluster). */
+  readonly queues: AccountQueues;
   readonly metrics: Metrics;
   readonly redisHealth: RedisHealth;
 }
@@ -55,24 +59,29 @@ export interface ReceiverExtras {
 }
 
 export function createReceiver({ config, logger }: { config: Config; logger: Logger }, { routers = [], nowS, metrics = createMetrics(), metricsQueues = [], metricsCollectors = [], redisHealth: shared, tokens }: ReceiverExtras = {}): Receiver {
-  const redis = batchWrites(createRedis(config.redisUrl, 'producer'));
+  const redis = batchWrites(createRedis(config, 'producer'));
   const redisHealth = shared ?? createRedisHealth({ config, logger, metrics });
   redis.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'redis connection error'));
   // No version check on the producer: BullMQ sends it (INFO) once, right after the connection
   // is ready, and if that one reply is lost — Redis gone in that instant — the Queue stays
   // rejected until restart: every push spooled, the spool never drained. The workers' queues
   // check the version (their commands wait out a reconnect). test/integration/spool-failover.test.ts
-  const queue = new Queue(INBOUND_QUEUE, { connection: redis, prefix: config.prefix, skipVersionCheck: true });
-  queue.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'queue error'));
+  const keys = keysOf(config);
+  const inbound = accountQueues(keys, queueSpots(keys, config.apps, { sharded: true }), (prefix) => {
+    const q = new Queue(INBOUND_QUEUE, { connection: redis, prefix, skipVersionCheck: true });
+    q.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'queue error'));
+    return q;
+  });
+  const route = inboundRoute(inbound, config.apps);
   const jobOptions = { attempts: config.worker.attempts };
   const spool = createSpool({ dir: config.spoolDir });
-  const nonceBodies = createNonceBodies({ redis }, { keys: keysOf(config) });
-  const drainer = createSpoolDrainer({ spool, queue, redis, nonceBodies, logger }, jobOptions);
+  const nonceBodies = createNonceBodies({ redis }, { keys });
+  const drainer = createSpoolDrainer({ spool, route, redis, nonceBodies, logger }, jobOptions);
   const store = createPushStore(
-    { producer: createInboundProducer({ queue, nonceBodies }, jobOptions), spool },
+    { producer: createInboundProducer({ route, nonceBodies }, jobOptions), spool },
     { timeoutMs: config.enqueueTimeoutMs },
   );
-  const dashboard = config.dashboard && createDashboard({ logger }, { redisUrl: config.redisUrl, prefix: config.prefix, credentials: config.dashboard });
+  const dashboard = config.dashboard && createDashboard({ logger }, { redis: config, keys, apps: config.apps, credentials: config.dashboard });
   const app = createReceiverApp(
     {
       registry: createAppRegistry(config.apps, { defaultAppid: config.defaultAppid }),
@@ -82,7 +91,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       logger,
       metrics,
       tokens,
-      routers: [createMetricsRoutes({ metrics, queues: [queue, ...metricsQueues], collectors: metricsCollectors, redis }, { spoolDir: config.spoolDir }), ...routers],
+      routers: [createMetricsRoutes({ metrics, queues: [...inbound.all(), ...metricsQueues], collectors: metricsCollectors, redis }, { spoolDir: config.spoolDir }), ...routers],
       middleware: dashboard ? [dashboard.middleware] : [],
     },
     { spoolDir: config.spoolDir, bodyLimitBytes: config.bodyLimitBytes, toleranceS: config.timestampToleranceS, nowS },
@@ -91,7 +100,8 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
   let listening = false;
 
   return {
-    queue,
+    queue: inbound.all()[0]!,
+    queues: inbound,
     metrics,
     redisHealth,
     async listen(port = config.port, host = config.host) {
@@ -121,7 +131,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       }
       await settledBy(drainer.stop(), deadline.at);
       await settledBy(spool.close(), deadline.at);
-      await settledBy(queue.close(), deadline.at);
+      await settledBy(inbound.close(), deadline.at);
       if (dashboard) await settledBy(dashboard.close(), deadline.at);
       redis.disconnect();
       if (!shared) await settledBy(redisHealth.close(), deadline.at);

@@ -5,7 +5,7 @@
 // finds it gone or replaced (another process found it gone first and wrote a new one) knows its
 // data went between its last look and now, and adopts the new epoch.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { RedisKeys } from '../redis-keys.js';
 
 export interface DatasetMarker {
@@ -16,7 +16,7 @@ export interface DatasetMarker {
   arm(): Promise<string | null>;
 }
 
-export function createDatasetMarker({ redis }: { redis: Redis }, { keys }: { keys: RedisKeys }): DatasetMarker {
+export function createDatasetMarker({ redis }: { redis: RedisConnection }, { keys }: { keys: RedisKeys }): DatasetMarker {
   const key = keys.datasetMarker();
   return {
     key,

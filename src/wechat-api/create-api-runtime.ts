@@ -2,7 +2,7 @@
 // settings: the keeper waits rather than fails while Redis reconnects), the access-token
 // keeper and the client that uses it. `serve` (for the internal API), `worker`, `all` and
 // `token` all build it the same way.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -13,7 +13,7 @@ import { createTokenAvailability, type TokenAvailability } from './token-availab
 import { createTokenKeeper, type TokenKeeper, type TokenKeeperOptions } from './token-keeper.js';
 
 export interface ApiRuntime {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keeper: TokenKeeper;
   readonly client: WeChatClient;
   /** Whether this process can get each account's token (logs, metrics, /readyz). */
@@ -30,7 +30,7 @@ export function keeperOptions(config: Config): TokenKeeperOptions {
 }
 
 export function createApiRuntime({ config, logger, metrics }: { config: Config; logger: Logger; metrics?: Metrics }, { keeper: keeperOverrides = {} }: { keeper?: Partial<TokenKeeperOptions> } = {}): ApiRuntime {
-  const redis = createRedis(config.redisUrl, 'worker');
+  const redis = createRedis(config, 'worker');
   redis.on('error', (err) => logger.debug({ layer: 'token', err: err.message }, 'redis connection error'));
   const availability = createTokenAvailability({ logger, metrics }, { appids: config.apps.map((a) => a.appid) });
   const keeper = createTokenKeeper({ redis, logger, availability }, { ...keeperOptions(config), ...keeperOverrides });

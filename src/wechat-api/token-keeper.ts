@@ -12,7 +12,7 @@
 // - fetch failures back off (shared through Redis, so N processes do not each hammer WeChat).
 //   The first failure of a run is an error line, the repeats during the backoff are warnings; the
 //   state change itself (sends wait) is token-availability.ts's line.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { AppConfig } from '../config.js';
 import { RequestError } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
@@ -61,7 +61,7 @@ export interface TokenKeeper {
 }
 
 export interface TokenKeeperDeps {
-  redis: Redis;
+  redis: RedisConnection;
   logger: Logger;
   http?: HttpExchange;
   /** Told when a fetch here brings a token, and when none can be had at start. */

@@ -6,7 +6,7 @@
 //   tokenBackoff(appid)       last fetch failure, expires when the next try is allowed
 //   tokenFailures(appid)      consecutive fetch failures (sets the backoff length)
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { RedisKeys } from '../redis-keys.js';
 import type { TokenSource } from './token-fetcher.js';
 
@@ -66,7 +66,7 @@ export function beijingDay(now = Date.now()): string {
 
 const DAY_COUNTER_TTL_S = 2 * 86400;
 
-export function createTokenStore({ redis }: { redis: Redis }, { keys }: { keys: RedisKeys }): TokenStore {
+export function createTokenStore({ redis }: { redis: RedisConnection }, { keys }: { keys: RedisKeys }): TokenStore {
   const key = keys.token;
   const dayKey = (appid: string, now: number) => keys.tokenFetches(appid, beijingDay(now));
 

@@ -18,8 +18,8 @@ import { PROBE_OPENID } from '../probe-openid.js';
 export interface InboundDeps {
   router: Router;
   quota: ReplyQuota;
-  /** Where replies go. */
-  outbound: Queue;
+  /** Where an account's replies go (its outbound queue). */
+  outbound: (appid: string) => Queue;
   logger: Logger;
 }
 
@@ -94,7 +94,7 @@ export function createInboundProcessor({ router, quota, outbound, logger }: Inbo
       enqueue: async (reply, index) => {
         const jobId = outboundJobId(dedupKey, index);
         const data: OutboundJobData = { appid, openid: s.openid, reply, inboundId: dedupKey, index, reqId, stamp: s.stamp, msgId: s.msgId, receivedAt, queuedAt: Date.now() };
-        await outbound.add(reply.msgtype, data, outboundJobOptions(jobId, reply, outboundOptions));
+        await outbound(data.appid).add(reply.msgtype, data, outboundJobOptions(jobId, reply, outboundOptions));
       },
     });
 

@@ -26,8 +26,8 @@ export interface OutboundDeps {
   client: OutboundClient;
   /** The user's reply quota and the appid's rate limit, in one call. */
   admission: SendAdmission;
-  /** The outbound queue, to look up the previous reply's state. */
-  queue: Queue;
+  /** The account's outbound queue, to look up the previous reply's state. */
+  queue: (appid: string) => Queue;
   /** Sends WeChat already accepted, by job id. */
   marker: SendMarker;
   /** How a send waits for an access_token that cannot be had. */
@@ -88,7 +88,7 @@ export function createOutboundProcessor({ client, admission, queue, marker, toke
     const first = d.index === 0;
     const [sentAt, previous, admittedEarly] = await Promise.all([
       marker.sentAt(d.appid, job.id!),
-      first ? undefined : queue.getJobState(outboundJobId(d.inboundId, d.index - 1)),
+      first ? undefined : queue(d.appid).getJobState(outboundJobId(d.inboundId, d.index - 1)),
       first ? admit() : undefined,
     ]);
     if (sentAt !== null) {

@@ -10,7 +10,7 @@
 //   j:<outbound job id> for each reply counted (a retried send is not counted twice).
 // A new interaction replaces the window unless the open one is at least as generous (as many
 // replies left and open as long) or started later (a late, retried job never resets a newer one).
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { RedisKeys } from '../redis-keys.js';
 import { createLuaScript, LUA_NOW_MS } from './lua-script.js';
 import { ReplyQuotaError } from './worker-errors.js';
@@ -72,7 +72,7 @@ return redis.call('HMGET', KEYS[1], ${FIELDS})`;
  * Lua function take(key, jobId, count, now) → {status, kind, allowed, used, expiresAt}: counts one
  * reply (once per jobId; count '0' only checks the window, for typing). Status 1 ok, 0 no record,
  * -2 closed, -3 used up. Run by send-admission.ts in the same script as the rate limit.
- * No record is "unknown", not "closed": Redis may have lost it (a restart without persistence, a
+ * No record is "unknown", not "closed": RedisConnection may have lost it (a restart without persistence, a
  * flush, an eviction: issue 14), and refusing then failed every reply of the handlers running at
  * that moment. The reply is sent and WeChat's errcode (45015, 45047) decides.
  */
@@ -109,7 +109,7 @@ function openWindow(h: (string | null)[]): QuotaWindow | null {
   return { kind: h[0] as WindowKind, allowed, remaining: Math.max(0, allowed - Number(h[2])), expiresAt: Number(h[3]) };
 }
 
-export function createReplyQuota({ redis }: { redis: Redis }, { keys, messageReplies, messageWindowS, eventReplies, eventWindowS }: ReplyQuotaOptions): ReplyQuota {
+export function createReplyQuota({ redis }: { redis: RedisConnection }, { keys, messageReplies, messageWindowS, eventReplies, eventWindowS }: ReplyQuotaOptions): ReplyQuota {
   const grant = { message: { allowed: messageReplies, windowMs: messageWindowS * 1000 }, event: { allowed: eventReplies, windowMs: eventWindowS * 1000 } };
   const openScript = createLuaScript({ redis }, { source: OPEN });
 

@@ -5,7 +5,7 @@
 // costs Redis.
 // Both keys belong to the account, so redis-keys.ts puts them in one Cluster slot, as one
 // script's keys must be.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import { createLuaScript, LUA_NOW_MS } from './lua-script.js';
 import { TAKE_LUA_FUNCTION, windowOrRefusal, type QuotaWindow, type TakeReply } from './quota.js';
 import { ACQUIRE_LUA_FUNCTION, type RateLimiterOptions } from './rate-limiter.js';
@@ -28,7 +28,7 @@ local r = take(KEYS[1], ARGV[1], ARGV[2], now)
 if r[1] >= 0 then r[6] = acquire(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), now) end
 return r`;
 
-export function createSendAdmission({ redis }: { redis: Redis }, { keys, ratePerSecond, burst = ratePerSecond }: RateLimiterOptions): SendAdmission {
+export function createSendAdmission({ redis }: { redis: RedisConnection }, { keys, ratePerSecond, burst = ratePerSecond }: RateLimiterOptions): SendAdmission {
   const cap = Math.max(1, burst);
   const script = createLuaScript({ redis }, { source: ADMIT });
   return {

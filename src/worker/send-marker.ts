@@ -10,7 +10,7 @@
 // long as the inbound job is kept failed (a week, `wxgate dlq retry`), and would queue the same
 // job id again once the completed one is gone; so a week and an hour. Named by redis-keys.ts
 // beside the account's queues.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { RedisKeys } from '../redis-keys.js';
 import { KEEP_COMPLETED_S, KEEP_FAILED_S } from '../queue/keep-finished.js';
 
@@ -23,7 +23,7 @@ export interface SendMarker {
   mark(appid: string, jobId: string, at?: number): Promise<void>;
 }
 
-export function createSendMarker({ redis }: { redis: Redis }, { keys, ttlMs = SEND_MARKER_TTL_MS }: { keys: RedisKeys; ttlMs?: number }): SendMarker {
+export function createSendMarker({ redis }: { redis: RedisConnection }, { keys, ttlMs = SEND_MARKER_TTL_MS }: { keys: RedisKeys; ttlMs?: number }): SendMarker {
   return {
     async sentAt(appid, jobId) {
       const v = await redis.get(keys.sent(appid, jobId));

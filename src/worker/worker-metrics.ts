@@ -23,15 +23,15 @@ function attach(worker: Worker, metrics: Metrics, onDone: (job: Job, err?: Error
 }
 
 export function attachWorkerMetrics(workers: Workers, metrics: Metrics): void {
-  if (workers.inbound) {
-    attach(workers.inbound, metrics, (job, err) => {
+  for (const inbound of workers.inboundWorkers) {
+    attach(inbound, metrics, (job, err) => {
       if (job.processedOn && job.finishedOn) metrics.handlerSeconds.observe({ outcome: err ? 'error' : 'ok' }, (job.finishedOn - job.processedOn) / 1000);
       const receivedAt = (job.data as { receivedAt?: number }).receivedAt;
       if (job.processedOn && receivedAt && job.attemptsMade <= 1) metrics.queueWaitSeconds.observe(Math.max(0, job.processedOn - receivedAt) / 1000);
     });
   }
-  if (workers.outbound) {
-    attach(workers.outbound, metrics, (job, err, result) => {
+  for (const outbound of workers.outboundWorkers) {
+    attach(outbound, metrics, (job, err, result) => {
       const appid = (job.data as { appid?: string }).appid ?? '';
       // A run after a crash that found its send marker made no API call.
       if ((result as { alreadySentAt?: number } | undefined)?.alreadySentAt !== undefined) return metrics.sendsAlreadySent.inc({ appid });

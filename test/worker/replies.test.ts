@@ -54,7 +54,7 @@ describe('every reply type is accepted by the mock WeChat API', () => {
     const l = await mock.listen();
     close = l.close;
     const { logger } = captureLogs();
-    const apps = [{ appid: 'wxreplies', token: 'tok', appsecret: 's', tokenApi: 'stable' as const, mode: 'plain' as const }];
+    const apps = [{ appid: 'wxreplies', token: 'tok', appsecret: 's', tokenApi: 'stable' as const, mode: 'plain' as const, queueShards: 1 }];
     const tokenKeeper = createTokenKeeper({ redis, logger }, { apps, apiBase: l.url, keys: redisKeys({ prefix }) });
     client = createWeChatClient({ tokenKeeper, logger }, { apiBase: l.url });
   });
