@@ -56,6 +56,8 @@ export interface Config {
   readonly metricsPort?: number;
   readonly bodyLimitBytes: number;
   readonly enqueueTimeoutMs: number;
+  /** WXGATE_REDIS_WAIT_REPLICAS: replicas that must have a push's job before `success` (0: none, Redis's asynchronous replication). */
+  readonly redisWaitReplicas: number;
   /** How often every process checks Redis's settings and its dataset marker (and after each reconnect). */
   readonly redisCheckIntervalMs: number;
   readonly worker: {
@@ -355,6 +357,7 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
     metricsPort: str(env, 'WXGATE_METRICS_PORT') === undefined ? undefined : int(env, 'WXGATE_METRICS_PORT', 0, { min: 1, max: 65535 }),
     bodyLimitBytes: int(env, 'WXGATE_BODY_LIMIT_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     enqueueTimeoutMs: int(env, 'WXGATE_ENQUEUE_TIMEOUT_MS', 1000, { min: 10, max: 4000 }),
+    redisWaitReplicas: int(env, 'WXGATE_REDIS_WAIT_REPLICAS', 0, { min: 0, max: 16 }),
     redisCheckIntervalMs: int(env, 'WXGATE_REDIS_CHECK_INTERVAL_MS', 10_000, { min: 100, max: 3_600_000 }),
     worker: Object.freeze({
       concurrency: int(env, 'WXGATE_WORKER_CONCURRENCY', 50, { min: 1, max: 10000 }),

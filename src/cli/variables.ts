@@ -28,6 +28,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'REDIS_URL', of: (c) => c.redisUrl, meaning: 'queues, token store, locks', commands: ALL },
   { name: 'WXGATE_PREFIX', of: (c) => c.prefix, meaning: 'Redis key prefix', commands: ALL },
   { name: 'REDIS_CLUSTER_NODES', meaning: 'Redis Cluster: host:port,host:port,… (REDIS_URL unused)', commands: ALL },
+  { name: 'WXGATE_REDIS_WAIT_REPLICAS', of: (c) => c.redisWaitReplicas, meaning: 'replicas that must have a push before success (Redis WAIT)', commands: RECEIVER },
   { name: 'WXGATE_QUEUE_SHARDS', of: (c) => c.apps[0]?.queueShards ?? 1, meaning: 'inbound queues per account on Redis Cluster', commands: ALL },
   { name: 'WECHAT_APPID', meaning: 'the account (single-account mode)', commands: ALL },
   { name: 'WECHAT_TOKEN', meaning: 'the Token from the MP console', commands: ALL },

@@ -10,6 +10,7 @@ import type { InboundRoute } from './account-queues.js';
 import { inboundJobOptions, type InboundJobOptionsConfig } from './inbound-job-options.js';
 import type { SpooledJob } from './jobs.js';
 import type { NonceBodies } from './nonce-bodies.js';
+import type { ReplicaWait } from './replica-wait.js';
 import { DRAINING_SUFFIX, ACTIVE_SUFFIX, listSpoolFiles, type Spool, type SpoolFile } from './spool.js';
 
 export interface SpoolDrainer {
@@ -22,6 +23,8 @@ export interface SpoolDrainer {
 export interface SpoolDrainerOptions extends InboundJobOptionsConfig {
   intervalMs?: number;
   batchSize?: number;
+  /** How long a batch waits for the replicas (WXGATE_REDIS_WAIT_REPLICAS) before the pass gives up. */
+  replicaWaitMs?: number;
 }
 
 function processAlive(pid: number): boolean {
@@ -54,8 +57,8 @@ async function claim(path: string): Promise<string | undefined> {
 }
 
 export function createSpoolDrainer(
-  { spool, route, redis, nonceBodies, logger }: { spool: Spool; route: InboundRoute; redis: RedisConnection; nonceBodies: NonceBodies; logger: Logger },
-  { intervalMs = 1000, batchSize = 200, ...jobOptions }: SpoolDrainerOptions = {},
+  { spool, route, redis, nonceBodies, replicaWait, logger }: { spool: Spool; route: InboundRoute; redis: RedisConnection; nonceBodies: NonceBodies; replicaWait?: ReplicaWait; logger: Logger },
+  { intervalMs = 1000, batchSize = 200, replicaWaitMs = 5000, ...jobOptions }: SpoolDrainerOptions = {},
 ): SpoolDrainer {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
@@ -87,6 +90,8 @@ export function createSpoolDrainer(
         jobs.forEach((job, i) => {
           if (job.id !== lines[i]!.jobId) dropReplay(lines[i]!);
         });
+        // The file goes only once the replicas have its jobs too (WXGATE_REDIS_WAIT_REPLICAS): else the next pass.
+        await replicaWait?.wait(queue.toKey('id'), replicaWaitMs);
       }),
     );
   }

@@ -16,6 +16,7 @@ import { deadlineIn, settledBy, type Deadline } from '../deadline.js';
 import { INBOUND_QUEUE } from '../queue/jobs.js';
 import { accountQueues, inboundRoute, queueSpots, type AccountQueues } from '../queue/account-queues.js';
 import { createInboundProducer } from '../queue/inbound-producer.js';
+import { createReplicaWait } from '../queue/replica-wait.js';
 import { createNonceBodies } from '../queue/nonce-bodies.js';
 import { createSpool } from '../queue/spool.js';
 import { createSpoolDrainer } from '../queue/spool-drainer.js';
@@ -76,9 +77,10 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
   const jobOptions = { attempts: config.worker.attempts };
   const spool = createSpool({ dir: config.spoolDir });
   const nonceBodies = createNonceBodies({ redis }, { keys });
-  const drainer = createSpoolDrainer({ spool, route, redis, nonceBodies, logger }, jobOptions);
+  const replicaWait = config.redisWaitReplicas > 0 ? createReplicaWait({ redis }, { replicas: config.redisWaitReplicas }) : undefined;
+  const drainer = createSpoolDrainer({ spool, route, redis, nonceBodies, replicaWait, logger }, jobOptions);
   const store = createPushStore(
-    { producer: createInboundProducer({ route, nonceBodies }, jobOptions), spool },
+    { producer: createInboundProducer({ route, nonceBodies, replicaWait }, jobOptions), spool },
     { timeoutMs: config.enqueueTimeoutMs },
   );
   const dashboard = config.dashboard && createDashboard({ logger }, { redis: config, keys, apps: config.apps, credentials: config.dashboard });

@@ -109,6 +109,14 @@ export async function ownCluster({ masters = 3, replicasPerMaster = 1 } = {}): P
     for (const n of nodes) {
       await waitFor(`cluster_state:ok on ${n.port}`, async () => ((await ask(n.port, 'CLUSTER', 'INFO'))?.includes('cluster_state:ok') ? true : undefined));
     }
+    // Replicas through their first sync: until then WAIT counts none of them.
+    for (const n of nodes) {
+      await waitFor(`the replicas of ${n.port} online`, async () => {
+        const info = (await ask(n.port, 'INFO', 'replication')) ?? '';
+        if (!info.includes('role:master')) return true;
+        return (info.match(/^slave\d+:.*state=online/gm) ?? []).length >= replicasPerMaster ? true : undefined;
+      });
+    }
   } catch (err) {
     await self.stop();
     throw err;

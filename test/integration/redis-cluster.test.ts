@@ -215,3 +215,27 @@ describe('campaigns on Redis Cluster', () => {
     expect(await admin.hget(keysOf(h.config).campaign(TEST_APP.appid, id), 'state')).toBe('running');
   });
 });
+
+describe('WXGATE_REDIS_WAIT_REPLICAS on Redis Cluster', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { ...clusterEnv(), WXGATE_REDIS_WAIT_REPLICAS: '1' }, workers: false });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("a push is acked once the replica of its account's master has the job (WAIT on that master)", async () => {
+    const msg = text(newOpenid(), 'wait on the cluster');
+    expect(await h.push(msg)).toEqual({ status: 200, text: 'success' });
+    const id = inboundId(msg.MsgId as string);
+    expect(h.t.logs.lines.find((l) => l.layer === 'receive' && l.dedupKey === id)).toMatchObject({ outcome: 'acked' });
+    const key = `{${h.t.config.prefix}:${TEST_APP.appid}}:inbound:${id}`;
+    const master = await masterOf(key);
+    const replicas = String(await cluster.node(master).call('INFO', 'replication'));
+    const port = Number(/^slave0:ip=[^,]+,port=(\d+)/m.exec(replicas)?.[1]);
+    const replica = cluster.node(port);
+    await replica.call('READONLY');
+    expect(await replica.exists(key)).toBe(1);
+  });
+});
