@@ -21,6 +21,7 @@ import { createLogger } from '../src/logger.js';
 import { createWeChatClient } from '../src/wechat-api/client.js';
 import { createTokenKeeper } from '../src/wechat-api/token-keeper.js';
 import { deletePrefix } from './lib/redis-cleanup.js';
+import { redisKeys } from '../src/redis-keys.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const APPID = 'wxtokenstorm001';
@@ -51,7 +52,7 @@ interface ChildResult {
 async function child(cfg: ChildConfig): Promise<void> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
   const logger = createLogger({ level: cfg.logLevel, destination: process.stderr });
-  const keeper = createTokenKeeper({ redis, logger }, { apps: [cfg.app], apiBase: cfg.apiBase, prefix: cfg.prefix, refreshAheadS: cfg.refreshAheadS, refreshTickMs: 200 });
+  const keeper = createTokenKeeper({ redis, logger }, { apps: [cfg.app], apiBase: cfg.apiBase, keys: redisKeys({ prefix: cfg.prefix }), refreshAheadS: cfg.refreshAheadS, refreshTickMs: 200 });
   const client = createWeChatClient({ tokenKeeper: keeper, logger }, { apiBase: cfg.apiBase });
   if (cfg.refreshAheadS > 0) await keeper.start();
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
@@ -100,7 +101,7 @@ async function parent(opts: { durationS: number; concurrency: number; ttlS: numb
   const prefix = `bench-token-storm-${randomUUID().slice(0, 8)}`;
   const mock = createMockWeChat({}, { appsecrets: { [APPID]: 'storm-secret' }, tokenTtlS: opts.ttlS, graceS: Math.min(300, opts.ttlS / 2) });
   const server = await mock.listen(0, '127.0.0.1');
-  const app: AppConfig = { appid: APPID, token: 'stormtoken', appsecret: 'storm-secret', tokenApi: opts.api, mode: 'plain', replyMode: 'custom' };
+  const app: AppConfig = { appid: APPID, token: 'stormtoken', appsecret: 'storm-secret', tokenApi: opts.api, mode: 'plain', replyMode: 'custom', queueShards: 1 };
   const cfg: ChildConfig = { apiBase: server.url, prefix, app, concurrency: opts.concurrency, durationMs: opts.durationS * 1000, refreshAheadS: opts.aheadS, logLevel: opts.logLevel };
   const children = [startChild(cfg), startChild(cfg)];
   const guard = setTimeout(() => {

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import type { KeyLayout } from './redis-keys.js';
+import type { ClusterNodeAddress } from './redis.js';
 
 /**
  * Which pushes an account accepts (issue 14): `plain` plaintext only, `safe` encrypted only
@@ -36,13 +38,19 @@ export interface AppConfig {
   readonly mode: MessageMode;
   /** How replies travel; default `custom`. */
   readonly replyMode: ReplyMode;
+  /** Inbound queue shards on Redis Cluster (WXGATE_QUEUE_SHARDS, or the file's queueShards); 1: one queue. */
+  readonly queueShards: number;
 }
 
 export interface Config {
   readonly port: number;
   readonly host: string;
   readonly redisUrl: string;
+  /** REDIS_CLUSTER_NODES: Redis Cluster mode (REDIS_URL is then unused). */
+  readonly redisClusterNodes?: readonly ClusterNodeAddress[];
   readonly prefix: string;
+  /** How keys spread over Redis (redis-keys.ts): `shared` on one Redis, `account` on Redis Cluster. */
+  readonly keyLayout: KeyLayout;
   readonly apps: readonly AppConfig[];
   /** Single-account mode: the account served at plain /wechat. */
   readonly defaultAppid?: string;
@@ -59,6 +67,8 @@ export interface Config {
   readonly metricsPort?: number;
   readonly bodyLimitBytes: number;
   readonly enqueueTimeoutMs: number;
+  /** WXGATE_REDIS_WAIT_REPLICAS: replicas that must have a push's job before `success` (0: none, Redis's asynchronous replication). */
+  readonly redisWaitReplicas: number;
   /** How often every process checks Redis's settings and its dataset marker (and after each reconnect). */
   readonly redisCheckIntervalMs: number;
   readonly worker: {
@@ -126,6 +136,7 @@ const appSchema = z.object({
   tokenApi: z.enum(['stable', 'classic']).default('stable'),
   mode: z.enum(MESSAGE_MODES, { error: 'mode must be plain (plaintext pushes), safe (encrypted pushes) or compat (both, while switching modes in the MP console)' }).optional(),
   replyMode: z.enum(REPLY_MODES, { error: 'replyMode must be custom (customer-service API), passive (in the answer to the push) or auto (passive when in time, else customer service)' }).default('custom'),
+  queueShards: z.number({ error: 'queueShards must be a whole number from 1 to 64' }).int('queueShards must be a whole number from 1 to 64').min(1, 'queueShards must be a whole number from 1 to 64').max(64, 'queueShards must be a whole number from 1 to 64').optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -164,6 +175,9 @@ function flag(env: Env, name: string): boolean {
 
 function url(env: Env, name: string, fallback: string, protocols: string[]): string {
   const raw = str(env, name) ?? fallback;
+  if (name === 'REDIS_URL' && raw.startsWith('redis+cluster:')) {
+    throw new ConfigError(`REDIS_URL=${JSON.stringify(raw)}: a Redis Cluster is given by REDIS_CLUSTER_NODES=host:port,host:port,… (some of its nodes), not by a URL.`);
+  }
   let parsed: URL;
   try {
     parsed = new URL(raw);
@@ -177,18 +191,18 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): str
 }
 
 /** `where` names a field for the message's start, `name` inside it (a variable, or the file's field). */
-function parseApp(input: unknown, where: (field: string) => string, name: (field: string) => string): AppConfig {
+function parseApp(input: unknown, where: (field: string) => string, name: (field: string) => string, queueShards: number): AppConfig {
   const result = appSchema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const field = String(issue.path[0] ?? 'appid');
     throw new ConfigError(`${where(field)}: ${issue.message}.`);
   }
-  const { mode = result.data.encodingAESKey ? 'safe' : 'plain', ...app } = result.data;
+  const { mode = result.data.encodingAESKey ? 'safe' : 'plain', queueShards: shards = queueShards, ...app } = result.data;
   if (mode !== 'plain' && !app.encodingAESKey) {
     throw new ConfigError(`${where('mode')}: ${mode} accepts encrypted pushes, which need the EncodingAESKey: set ${name('encodingAESKey')} as well, or use plain.`);
   }
-  return Object.freeze({ ...app, mode });
+  return Object.freeze({ ...app, mode, queueShards: shards });
 }
 
 const ENV_NAMES: Record<string, string> = {
@@ -202,7 +216,7 @@ const ENV_NAMES: Record<string, string> = {
   replyMode: 'WECHAT_REPLY_MODE',
 };
 
-function appsFromFile(file: string): AppConfig[] {
+function appsFromFile(file: string, queueShards: number): AppConfig[] {
   let list: unknown;
   try {
     list = JSON.parse(readFileSync(file, 'utf8'));
@@ -212,10 +226,10 @@ function appsFromFile(file: string): AppConfig[] {
   if (!Array.isArray(list) || list.length === 0) {
     throw new ConfigError(`WXGATE_APPS_FILE=${file} must hold a non-empty JSON array of {appid, token, encodingAESKey?, encodingAESKeyPrevious?, appsecret?, tokenApi?, mode?, replyMode?}.`);
   }
-  return list.map((entry, i) => parseApp(entry, (field) => `WXGATE_APPS_FILE=${file}, entry ${i} (${field})`, (field) => field));
+  return list.map((entry, i) => parseApp(entry, (field) => `WXGATE_APPS_FILE=${file}, entry ${i} (${field})`, (field) => field, queueShards));
 }
 
-function appFromEnv(env: Env): AppConfig | undefined {
+function appFromEnv(env: Env, queueShards: number): AppConfig | undefined {
   const appid = str(env, 'WECHAT_APPID');
   const token = str(env, 'WECHAT_TOKEN');
   if (appid === undefined && token === undefined) return undefined;
@@ -234,6 +248,7 @@ function appFromEnv(env: Env): AppConfig | undefined {
     },
     (field) => ENV_NAMES[field] ?? field,
     (field) => ENV_NAMES[field] ?? field,
+    queueShards,
   );
 }
 
@@ -279,6 +294,41 @@ function lockTimes(env: Env): { lockDurationMs: number; stalledIntervalMs: numbe
   return { lockDurationMs, stalledIntervalMs };
 }
 
+/**
+ * REDIS_CLUSTER_NODES=host:port,host:port,…: some of the cluster's nodes (any, masters or
+ * replicas; the client learns the rest). A list of nodes rather than a URL scheme: a cluster has
+ * several addresses and no one of them is "the" server, which is what a URL names.
+ */
+function clusterNodes(env: Env): ClusterNodeAddress[] | undefined {
+  const raw = str(env, 'REDIS_CLUSTER_NODES');
+  if (raw === undefined) return undefined;
+  return raw.split(',').map((entry) => {
+    const m = /^\s*([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\s*$/.exec(entry);
+    const port = Number(m?.[2]);
+    if (!m || port < 1 || port > 65535) {
+      throw new ConfigError(`REDIS_CLUSTER_NODES=${JSON.stringify(raw)}: ${JSON.stringify(entry.trim())} is not host:port: set it to some of the cluster's nodes, e.g. 10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379.`);
+    }
+    return Object.freeze({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+  });
+}
+
+/** On Redis Cluster each account's keys go under a hash tag `{<prefix>:<appid>}`: neither may hold a brace. */
+function checkAccountTags(prefix: string, apps: readonly AppConfig[]): void {
+  if (/[{}]/.test(prefix)) {
+    throw new ConfigError(`WXGATE_PREFIX=${JSON.stringify(prefix)} holds a brace: with REDIS_CLUSTER_NODES each account gets a hash tag of its own, so set a plain prefix (e.g. wxgate).`);
+  }
+  const bad = apps.find((a) => /[{}]/.test(a.appid));
+  if (bad) throw new ConfigError(`appid ${JSON.stringify(bad.appid)} holds a brace, which cannot go in a Redis Cluster hash tag (REDIS_CLUSTER_NODES): check the AppID.`);
+}
+
+/** Shards spread one account over a cluster's slots; on one Redis they would only split its queue. */
+function checkNoShards(apps: readonly AppConfig[]): void {
+  const sharded = apps.find((a) => a.queueShards > 1);
+  if (sharded) {
+    throw new ConfigError(`appid ${sharded.appid} has ${sharded.queueShards} inbound queue shards (WXGATE_QUEUE_SHARDS or queueShards in WXGATE_APPS_FILE), which need Redis Cluster: set REDIS_CLUSTER_NODES, or set the shards to 1.`);
+  }
+}
+
 export interface LoadConfigOptions {
   /** Commands such as `mock-wechat` and `trace` need no account. */
   requireApps?: boolean;
@@ -286,8 +336,9 @@ export interface LoadConfigOptions {
 
 export function loadConfig(env: Env = process.env, { requireApps = true }: LoadConfigOptions = {}): Config {
   const appsFile = str(env, 'WXGATE_APPS_FILE');
-  const single = appFromEnv(env);
-  const apps = [...(appsFile ? appsFromFile(appsFile) : []), ...(single ? [single] : [])];
+  const queueShards = int(env, 'WXGATE_QUEUE_SHARDS', 1, { min: 1, max: 64 });
+  const single = appFromEnv(env, queueShards);
+  const apps = [...(appsFile ? appsFromFile(appsFile, queueShards) : []), ...(single ? [single] : [])];
   const seen = new Set<string>();
   for (const app of apps) {
     if (seen.has(app.appid)) throw new ConfigError(`appid ${app.appid} is configured twice (WXGATE_APPS_FILE and WECHAT_APPID?): keep one.`);
@@ -298,8 +349,11 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
   }
   const prefix = str(env, 'WXGATE_PREFIX') ?? 'wxgate';
   if (!/^[A-Za-z0-9_{}.-]+$/.test(prefix)) {
-    throw new ConfigError(`WXGATE_PREFIX=${JSON.stringify(prefix)} may hold only letters, digits, _ . - { }: e.g. wxgate or {wxgate} on Redis Cluster.`);
+    throw new ConfigError(`WXGATE_PREFIX=${JSON.stringify(prefix)} may hold only letters, digits, _ . - { }: e.g. wxgate.`);
   }
+  const redisClusterNodes = clusterNodes(env);
+  if (redisClusterNodes) checkAccountTags(prefix, apps);
+  else checkNoShards(apps);
   const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL=${JSON.stringify(logLevel)} is not a pino level: use fatal, error, warn, info, debug, trace or silent.`);
@@ -308,7 +362,9 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
     port: int(env, 'PORT', 3000, { max: 65535 }),
     host: str(env, 'HOST') ?? '0.0.0.0',
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisClusterNodes: redisClusterNodes && Object.freeze(redisClusterNodes),
     prefix,
+    keyLayout: redisClusterNodes ? 'account' : 'shared',
     apps: Object.freeze(apps),
     defaultAppid: apps.length === 1 ? apps[0]!.appid : single?.appid,
     apiBase: url(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com', ['http:', 'https:']),
@@ -322,6 +378,7 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
     metricsPort: str(env, 'WXGATE_METRICS_PORT') === undefined ? undefined : int(env, 'WXGATE_METRICS_PORT', 0, { min: 1, max: 65535 }),
     bodyLimitBytes: int(env, 'WXGATE_BODY_LIMIT_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     enqueueTimeoutMs: int(env, 'WXGATE_ENQUEUE_TIMEOUT_MS', 1000, { min: 10, max: 4000 }),
+    redisWaitReplicas: int(env, 'WXGATE_REDIS_WAIT_REPLICAS', 0, { min: 0, max: 16 }),
     redisCheckIntervalMs: int(env, 'WXGATE_REDIS_CHECK_INTERVAL_MS', 10_000, { min: 100, max: 3_600_000 }),
     worker: Object.freeze({
       concurrency: int(env, 'WXGATE_WORKER_CONCURRENCY', 50, { min: 1, max: 10000 }),

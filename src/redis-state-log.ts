@@ -1,7 +1,7 @@
 // One log line per change of a Redis connection's state — down, then up again — instead of one
 // per reconnect attempt from every worker, blocking connection and queue (issue 14 item 7: the
 // operator of an `npm start` with Redis away saw a stream of `worker error` lines).
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.js';
 import type { Logger } from './logger.js';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -15,7 +15,7 @@ export function isConnectionError(err: Error & { code?: string }): boolean {
  * Logs `Redis unreachable` when the connection starts retrying (ioredis 'reconnecting': not on
  * a deliberate disconnect) and `Redis reachable again` at the next 'ready'; nothing in between.
  */
-export function watchRedisState(redis: Redis, log: Logger, { what }: { what: string }): void {
+export function watchRedisState(redis: RedisConnection, log: Logger, { what }: { what: string }): void {
   let down = false;
   let downSince = 0;
   let lastError: string | undefined;

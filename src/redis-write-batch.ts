@@ -9,11 +9,15 @@
 // BullMQ's add throughput here — issue 2.)
 // Both the receiver's producer connection and the worker's connection are wrapped by
 // batchWrites (sendCommand is the one door every command passes, BullMQ's included).
+// A cluster client is left as it is: its commands go out over one connection per node.
 import type { Socket } from 'node:net';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.js';
 
 /** The same connection, every command of one turn sent in one write. */
-export function batchWrites(redis: Redis): Redis {
+export function batchWrites<T extends RedisConnection>(conn: T): T {
+  if (!(conn instanceof Redis)) return conn;
+  const redis: Redis = conn;
   let corked: Socket | undefined;
   const flush = () => {
     const stream = corked;
@@ -35,5 +39,5 @@ export function batchWrites(redis: Redis): Redis {
     batch();
     return send.apply(this, args);
   } as Redis['sendCommand'];
-  return redis;
+  return conn;
 }

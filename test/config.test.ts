@@ -21,8 +21,9 @@ describe('loadConfig', () => {
   it('defaults from the design table', () => {
     const c = loadConfig(base);
     expect(c).toMatchObject({ port: 3000, host: '0.0.0.0', redisUrl: 'redis://127.0.0.1:6379', prefix: 'wxgate', apiBase: 'https://api.weixin.qq.com', spoolDir: './data/spool', timestampToleranceS: 300, logLevel: 'info', bodyLimitBytes: 65536, defaultAppid: 'wx1234567890' });
-    expect(c.apps).toEqual([{ appid: 'wx1234567890', token: 'abc123', tokenApi: 'stable', mode: 'plain', replyMode: 'custom' }]);
+    expect(c.apps).toEqual([{ appid: 'wx1234567890', token: 'abc123', tokenApi: 'stable', mode: 'plain', replyMode: 'custom', queueShards: 1 }]);
     expect(c.passive).toEqual({ waitMs: 4000, useRetries: false });
+    expect(c).toMatchObject({ keyLayout: 'shared', redisClusterNodes: undefined });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -174,6 +175,37 @@ describe('loadConfig: the queue dashboard credential', () => {
     [{ WXGATE_DASHBOARD_PASSWORD: 'long-enough-pass' }, 'WXGATE_DASHBOARD_USER'],
     [{ WXGATE_DASHBOARD_USER: 'ops', WXGATE_DASHBOARD_PASSWORD: 'short' }, 'WXGATE_DASHBOARD_PASSWORD'],
     [{ WXGATE_DASHBOARD_USER: 'o:ps', WXGATE_DASHBOARD_PASSWORD: 'long-enough-pass' }, 'WXGATE_DASHBOARD_USER'],
+  ])('%o fails naming %s', (env, name) => {
+    expect(failure({ ...base, ...env }).message).toContain(name);
+  });
+});
+
+describe('loadConfig: Redis Cluster (issue 18)', () => {
+  it('REDIS_CLUSTER_NODES turns cluster mode on, with the account key layout', () => {
+    const c = loadConfig({ ...base, REDIS_CLUSTER_NODES: '10.0.0.1:6379, 10.0.0.2:6380,[::1]:7000' });
+    expect(c.redisClusterNodes).toEqual([{ host: '10.0.0.1', port: 6379 }, { host: '10.0.0.2', port: 6380 }, { host: '::1', port: 7000 }]);
+    expect(c.keyLayout).toBe('account');
+  });
+
+  it('WXGATE_QUEUE_SHARDS is every account\'s default; the apps file may set queueShards per account', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxgate-config-'));
+    const file = join(dir, 'apps.json');
+    await writeFile(file, JSON.stringify([{ appid: 'wxbig', token: 'abc123', queueShards: 8 }, { appid: 'wxsmall', token: 'abc123' }]));
+    const c = loadConfig({ WXGATE_APPS_FILE: file, REDIS_CLUSTER_NODES: '127.0.0.1:7000', WXGATE_QUEUE_SHARDS: '2' });
+    expect(c.apps.map((a) => [a.appid, a.queueShards])).toEqual([['wxbig', 8], ['wxsmall', 2]]);
+    await writeFile(file, JSON.stringify([{ appid: 'wxbig', token: 'abc123', queueShards: 0 }]));
+    expect(failure({ WXGATE_APPS_FILE: file, REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).message).toContain('queueShards');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1:99999' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:6379' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_URL: 'redis+cluster://10.0.0.1:6379' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1:6379', WXGATE_PREFIX: '{wxgate}' }, 'WXGATE_PREFIX'],
+    [{ WXGATE_QUEUE_SHARDS: '4' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1:6379', WXGATE_QUEUE_SHARDS: '0' }, 'WXGATE_QUEUE_SHARDS'],
   ])('%o fails naming %s', (env, name) => {
     expect(failure({ ...base, ...env }).message).toContain(name);
   });

@@ -9,7 +9,10 @@ import { KoaAdapter } from '@bull-board/koa';
 import { Queue } from 'bullmq';
 import type { Middleware } from 'koa';
 import type { Logger } from '../logger.js';
-import { createRedis } from '../redis.js';
+import { queueSpots, type AccountShards } from '../queue/account-queues.js';
+import { INBOUND_QUEUE } from '../queue/jobs.js';
+import { createRedis, type RedisTarget } from '../redis.js';
+import type { RedisKeys } from '../redis-keys.js';
 import { QUEUE_NAMES } from '../worker/dlq.js';
 import { createBasicAuthCheck } from './basic-auth.js';
 
@@ -21,22 +24,26 @@ export interface Dashboard {
 }
 
 export interface DashboardOptions {
-  redisUrl: string;
-  prefix: string;
+  redis: RedisTarget;
+  keys: RedisKeys;
+  apps: readonly AccountShards[];
   credentials: { user: string; password: string };
   queueNames?: readonly string[];
 }
 
-export function createDashboard({ logger }: { logger: Logger }, { redisUrl, prefix, credentials, queueNames = QUEUE_NAMES }: DashboardOptions): Dashboard {
+export function createDashboard({ logger }: { logger: Logger }, { redis: target, keys, apps, credentials, queueNames = QUEUE_NAMES }: DashboardOptions): Dashboard {
   // A connection of its own: the page's listings (job lists, error stacks) must not queue on the
   // socket that every push's enqueue uses. Producer settings, so a page asked for while Redis is
   // away fails at once instead of hanging.
-  const redis = createRedis(redisUrl, 'producer');
+  const redis = createRedis(target, 'producer');
   redis.on('error', (err) => logger.debug({ layer: 'admin', err: err.message }, 'dashboard redis error'));
-  const queues = queueNames.map((name) => new Queue(name, { connection: redis, prefix, skipVersionCheck: true }));
+  // On Redis Cluster every account (and inbound shard) has queues of its own: named appid.name there.
+  const spots = queueNames.flatMap((name) => queueSpots(keys, apps, { sharded: name === INBOUND_QUEUE }).map((spot) => ({ name, ...spot })));
+  const shown = (s: { appid: string; shard: number }) => (keys.layout === 'shared' ? '' : `${s.appid}${s.shard > 0 ? `.${s.shard}` : ''}.`);
+  const queues = spots.map((s) => new Queue(s.name, { connection: redis, prefix: s.prefix, skipVersionCheck: true }));
   const serverAdapter = new KoaAdapter().setBasePath(DASHBOARD_PATH);
   createBullBoard({
-    queues: queues.map((q) => new BullMQAdapter(q, { allowRetries: true })),
+    queues: queues.map((q, i) => new BullMQAdapter(q, { allowRetries: true, prefix: shown(spots[i]!) })),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'wxgate queues' } },
   });

@@ -1,8 +1,8 @@
 // A campaign's shared payload (template_id, url, miniprogram, data) lives once in Redis beside
 // its control state, not in each of its 100,000 jobs; each worker process reads it once.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import { WxgateError } from '../errors.js';
-import { templateKeys } from './template-admission.js';
+import type { RedisKeys } from '../redis-keys.js';
 import type { TemplatePayload } from './template-jobs.js';
 
 export type CampaignState = 'running' | 'paused' | 'cancelled';
@@ -12,30 +12,30 @@ const KEEP_S = 30 * 86400;
 
 export interface CampaignMeta {
   put(id: string, appid: string, payload: TemplatePayload): Promise<void>;
-  get(id: string): Promise<TemplatePayload>;
-  setState(id: string, state: CampaignState): Promise<void>;
+  get(appid: string, id: string): Promise<TemplatePayload>;
+  setState(appid: string, id: string, state: CampaignState): Promise<void>;
 }
 
-export function createCampaignMeta({ redis }: { redis: Redis }, { prefix, cacheSize = 1000 }: { prefix: string; cacheSize?: number }): CampaignMeta {
-  const keys = templateKeys(prefix);
+export function createCampaignMeta({ redis }: { redis: RedisConnection }, { keys, cacheSize = 1000 }: { keys: RedisKeys; cacheSize?: number }): CampaignMeta {
   const cache = new Map<string, TemplatePayload>();
   return {
     async put(id, appid, payload) {
       // HSETNX: a resubmitted campaign keeps its state (a paused one stays paused).
-      await redis.multi().hset(keys.campaign(id), 'payload', JSON.stringify(payload), 'appid', appid).hsetnx(keys.campaign(id), 'state', 'running').expire(keys.campaign(id), KEEP_S).exec();
+      const key = keys.campaign(appid, id);
+      await redis.multi().hset(key, 'payload', JSON.stringify(payload), 'appid', appid).hsetnx(key, 'state', 'running').expire(key, KEEP_S).exec();
     },
-    async get(id) {
+    async get(appid, id) {
       const hit = cache.get(id);
       if (hit) return hit;
-      const raw = await redis.hget(keys.campaign(id), 'payload');
+      const raw = await redis.hget(keys.campaign(appid, id), 'payload');
       if (raw === null) throw new WxgateError('campaign_unknown', `campaign ${id} has no payload in Redis`, { retryable: false });
       const payload = JSON.parse(raw) as TemplatePayload;
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
       cache.set(id, payload);
       return payload;
     },
-    async setState(id, state) {
-      await redis.hset(keys.campaign(id), 'state', state);
+    async setState(appid, id, state) {
+      await redis.hset(keys.campaign(appid, id), 'state', state);
     },
   };
 }

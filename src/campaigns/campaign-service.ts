@@ -4,7 +4,7 @@
 // with addBulk, so a send never runs before its record exists, and a list read again (a second
 // submission with the same Idempotency-Key, or one resumed after a crash) queues nothing twice.
 import { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { Config } from '../config.js';
 import { RequestError, WxgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -16,7 +16,8 @@ import { migrateUntilDone } from './migrate.js';
 import { createRecords, type CampaignRow, type Records, type SendRow } from './records.js';
 import type { CampaignSettings, Recipient } from './recipients-parse.js';
 import { isSendStatus, type SendStatus } from './send-status.js';
-import { templateKeys } from './template-admission.js';
+import { keysOf } from '../redis-keys.js';
+import { accountQueues, queueSpots } from '../queue/account-queues.js';
 import { campaignId, campaignJobId, singleJobId, templateJobOptions, TEMPLATE_QUEUE, type CampaignJobData, type SingleJobData, type TemplateJobData, type TemplatePayload } from './template-jobs.js';
 
 export interface CampaignStatus {
@@ -105,12 +106,15 @@ export function createCampaignService({ config, logger }: { config: Config; logg
   const db = createDatabase({ logger }, { url: databaseUrl, schema: databaseSchema, max: 4 });
   const records: Records = createRecords({ db });
   // Worker settings: a submission waits out a Redis reconnect instead of failing half-way.
-  const redis: Redis = createRedis(config.redisUrl, 'worker');
+  const redis: RedisConnection = createRedis(config, 'worker');
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
-  const queue = new Queue<TemplateJobData>(TEMPLATE_QUEUE, { connection: redis, prefix: config.prefix });
-  queue.on('error', (err) => log.warn({ err: err.message }, 'template queue error'));
-  const meta: CampaignMeta = createCampaignMeta({ redis }, { prefix: config.prefix });
-  const keys = templateKeys(config.prefix);
+  const keys = keysOf(config);
+  const queues = accountQueues(keys, queueSpots(keys, config.apps), (prefix) => {
+    const q = new Queue<TemplateJobData>(TEMPLATE_QUEUE, { connection: redis, prefix });
+    q.on('error', (err) => log.warn({ err: err.message }, 'template queue error'));
+    return q;
+  });
+  const meta: CampaignMeta = createCampaignMeta({ redis }, { keys });
   const jobOptions = (id: string) => templateJobOptions(id, { attempts: config.worker.attempts, backoffMs });
 
   let ready: Promise<unknown> | undefined;
@@ -168,15 +172,15 @@ export function createCampaignService({ config, logger }: { config: Config; logg
   }
 
   /** Parked jobs (a paused campaign's) back to waiting, twice: one parked in the instant of the first pass is caught by the second. */
-  async function unpark(id: string): Promise<void> {
+  async function unpark(appid: string, id: string): Promise<void> {
     const pass = async () => {
       let cursor = '0';
       do {
-        const [next, ids] = await redis.sscan(keys.parked(id), cursor, 'COUNT', 500);
+        const [next, ids] = await redis.sscan(keys.campaignParked(appid, id), cursor, 'COUNT', 500);
         cursor = next;
         await Promise.all(
           ids.map(async (jobId) => {
-            const job = await Job.fromId(queue, jobId);
+            const job = await Job.fromId(queues.of(appid), jobId);
             if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
           }),
         );
@@ -185,7 +189,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
     await pass();
     setTimeout(() => {
       void pass()
-        .then(() => redis.del(keys.parked(id)))
+        .then(() => redis.del(keys.campaignParked(appid, id)))
         .catch((err: Error) => log.warn({ campaignId: id, err: err.message }, 'unpark pass failed'));
     }, 1000).unref();
   }
@@ -198,7 +202,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
     },
     async close() {
       closed = true;
-      await queue.close().catch(() => undefined);
+      await queues.close();
       await db.end();
       redis.disconnect();
     },
@@ -217,7 +221,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
       const fresh = await records.insertQueued([{ id, appid, openid, templateId: payload.template_id, data: payload }]);
       if (fresh.length > 0) {
         const data: SingleJobData = { kind: 'single', appid, openid, payload, queuedAt: Date.now() };
-        await queue.add('single', data, jobOptions(id));
+        await queues.of(appid).add('single', data, jobOptions(id));
       }
       const row = await records.getSend(appid, id);
       log.info({ appid, openid, dedupKey: id, idempotencyKey: key !== undefined, outcome: fresh.length > 0 ? 'queued' : 'known' }, 'template message accepted');
@@ -248,7 +252,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
         const byId = new Map(list.map((r) => [campaignJobId(id, r.openid), r]));
         const fresh = await records.insertQueued([...byId].map(([jobId, r]) => ({ id: jobId, campaignId: id, appid, openid: r.openid, templateId: payload.template_id, data: r.data ?? {} })));
         const now = Date.now();
-        await queue.addBulk(
+        await queues.of(appid).addBulk(
           fresh.map((jobId) => {
             const r = byId.get(jobId)!;
             const data: CampaignJobData = { kind: 'campaign', appid, campaignId: id, openid: r.openid, queuedAt: now, ...(r.data ? { data: r.data } : {}), ...(r.url ? { url: r.url } : {}) };
@@ -305,18 +309,18 @@ export function createCampaignService({ config, logger }: { config: Config; logg
       const c = await campaignOf(appid, id);
       if (c.state === 'cancelled') throw new WxgateError('campaign_cancelled', `campaign ${id} is cancelled`, { status: 409, expose: true });
       if (action === 'pause') {
-        await meta.setState(id, 'paused');
+        await meta.setState(appid, id, 'paused');
         await records.setState(id, 'paused');
       } else if (action === 'resume') {
-        await meta.setState(id, 'running');
+        await meta.setState(appid, id, 'running');
         await records.setState(id, c.accepted_at ? 'running' : 'accepting');
-        await unpark(id);
+        await unpark(appid, id);
       } else {
         // Redis first: from here on no worker sends for it; then the records of what is left.
-        await meta.setState(id, 'cancelled');
+        await meta.setState(appid, id, 'cancelled');
         await records.setState(id, 'cancelled');
         const n = await records.cancelQueued(id);
-        await unpark(id);
+        await unpark(appid, id);
         log.info({ appid, campaignId: id, cancelled: n }, 'campaign cancelled');
       }
       log.info({ appid, campaignId: id, action }, `campaign ${action}d`);

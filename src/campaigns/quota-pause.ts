@@ -2,10 +2,10 @@
 // turns (00:00 Beijing): one Redis key per account with that expiry, read by every worker's
 // admission script, so no process spends another call (or a recipient's retries) on it. The
 // first process to see the 45009 logs the pause; each process that paused logs the resume.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { Logger } from '../logger.js';
 import { nextQuotaDay, type Clock } from './quota-day.js';
-import { templateKeys } from './template-admission.js';
+import type { RedisKeys } from '../redis-keys.js';
 
 export interface QuotaPause {
   /** Starts (or joins) the pause; resolves with the ms until it ends (the hooks get the real time it ends). */
@@ -19,8 +19,7 @@ export interface QuotaPauseHooks {
   onResume?(appid: string): void | Promise<void>;
 }
 
-export function createQuotaPause({ redis, logger, hooks = {} }: { redis: Redis; logger: Logger; hooks?: QuotaPauseHooks }, { prefix, clock = Date.now }: { prefix: string; clock?: Clock }): QuotaPause {
-  const keys = templateKeys(prefix);
+export function createQuotaPause({ redis, logger, hooks = {} }: { redis: RedisConnection; logger: Logger; hooks?: QuotaPauseHooks }, { keys, clock = Date.now }: { keys: RedisKeys; clock?: Clock }): QuotaPause {
   const log = logger.child({ layer: 'send' });
   const timers = new Map<string, NodeJS.Timeout>();
 
@@ -29,8 +28,8 @@ export function createQuotaPause({ redis, logger, hooks = {} }: { redis: Redis; 
       const now = clock();
       const until = nextQuotaDay(now);
       const ms = Math.max(1, until - now);
-      const first = (await redis.set(keys.quotaPause(appid), String(until), 'PX', ms, 'NX')) === 'OK';
-      const left = first ? ms : Math.max(1, await redis.pttl(keys.quotaPause(appid)));
+      const first = (await redis.set(keys.templatePause(appid), String(until), 'PX', ms, 'NX')) === 'OK';
+      const left = first ? ms : Math.max(1, await redis.pttl(keys.templatePause(appid)));
       if (!timers.has(appid)) {
         const t = setTimeout(() => {
           timers.delete(appid);

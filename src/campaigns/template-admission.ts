@@ -7,7 +7,8 @@
 // every job in flight being put back and polling, which would bounce thousands of jobs through
 // Redis per second and miss the rate. A wait longer than `maxWaitMs` reserves nothing and the
 // job is put back as delayed instead.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
+import type { RedisKeys } from '../redis-keys.js';
 import { createLuaScript, LUA_NOW_MS } from '../worker/lua-script.js';
 
 export type Admission =
@@ -40,28 +41,20 @@ redis.call('HSET', KEYS[3], 'tokens', tostring(tokens - 1), 'ts', now)
 redis.call('PEXPIRE', KEYS[3], math.ceil(tonumber(ARGV[4]) + burst * 1000 / rate) + 60000)
 return {0, wait}`;
 
-export const templateKeys = (prefix: string) => ({
-  campaign: (id: string) => `${prefix}:tcamp:${id}`,
-  parked: (id: string) => `${prefix}:tcamp:${id}:parked`,
-  quotaPause: (appid: string) => `${prefix}:tpause:${appid}`,
-  rate: (appid: string) => `${prefix}:trate:${appid}`,
-});
-
 export interface TemplateAdmission {
   admit(appid: string, campaignId: string | undefined, jobId: string): Promise<Admission>;
 }
 
 export function createTemplateAdmission(
-  { redis }: { redis: Redis },
-  { prefix, ratePerSecond, burst = ratePerSecond === undefined ? 1 : Math.max(1, Math.ceil(ratePerSecond / 10)), maxWaitMs = 1000 }: { prefix: string; ratePerSecond?: number; burst?: number; maxWaitMs?: number },
+  { redis }: { redis: RedisConnection },
+  { keys, ratePerSecond, burst = ratePerSecond === undefined ? 1 : Math.max(1, Math.ceil(ratePerSecond / 10)), maxWaitMs = 1000 }: { keys: RedisKeys; ratePerSecond?: number; burst?: number; maxWaitMs?: number },
 ): TemplateAdmission {
-  const keys = templateKeys(prefix);
   const script = createLuaScript({ redis }, { source: ADMIT });
   return {
     async admit(appid, campaignId, jobId) {
       // A single message has no campaign: a key that never exists stands in (Cluster wants every key named).
       const camp = campaignId ?? '-';
-      const [code, ms] = (await script.run([keys.campaign(camp), keys.quotaPause(appid), keys.rate(appid), keys.parked(camp)], [jobId, ratePerSecond ?? 0, burst, maxWaitMs])) as [number, number];
+      const [code, ms] = (await script.run([keys.campaign(appid, camp), keys.templatePause(appid), keys.templateRate(appid), keys.campaignParked(appid, camp)], [jobId, ratePerSecond ?? 0, burst, maxWaitMs])) as [number, number];
       switch (code) {
         case 0:
           return { kind: 'send', waitMs: ms };

@@ -78,7 +78,7 @@ export function createTemplateProcessor(
     if (admitted.kind === 'quota_paused' || admitted.kind === 'rate') return later(job, token, admitted.waitMs);
     if (admitted.waitMs > 0) await sleep(admitted.waitMs); // the rate slot reserved for this send
 
-    const payload = d.kind === 'single' ? d.payload : mergePayload(await meta.get(d.campaignId), d);
+    const payload = d.kind === 'single' ? d.payload : mergePayload(await meta.get(d.appid, d.campaignId), d);
     const started = performance.now();
     let outcome: Parameters<typeof decideTemplateOutcome>[0];
     try {

@@ -9,6 +9,7 @@ import { deadlineIn, settledBy, type Deadline } from '../deadline.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { keysOf } from '../redis-keys.js';
 import { keepFinished } from '../queue/keep-finished.js';
 import type { WeChatClient } from '../wechat-api/client.js';
 import type { TokenAvailability } from '../wechat-api/token-availability.js';
@@ -22,6 +23,7 @@ import type { Clock } from './quota-day.js';
 import { createQuotaPause } from './quota-pause.js';
 import { createRecordWriter, type RecordWriter, type RecordWriterOptions } from './record-writer.js';
 import { createRecords } from './records.js';
+import { queueSpots } from '../queue/account-queues.js';
 import { createTemplateAdmission } from './template-admission.js';
 import { TEMPLATE_QUEUE, type TemplateJobData } from './template-jobs.js';
 import type { TemplateDecision } from './template-outcome.js';
@@ -37,7 +39,8 @@ export interface TemplateRuntimeOptions extends TemplateProcessorOptions {
 }
 
 export interface TemplateRuntime {
-  readonly worker: Worker<TemplateJobData, TemplateResult>;
+  /** One per account on Redis Cluster (each account's template queue is its own); one otherwise. */
+  readonly workers: readonly Worker<TemplateJobData, TemplateResult>[];
   readonly db: Database;
   readonly writer: RecordWriter;
   recordReport(appid: string, message: WeChatMessage): Promise<void>;
@@ -65,7 +68,8 @@ export function createTemplateRuntime(
   const { databaseUrl, databaseSchema, ratePerSecond } = config.campaigns;
   if (!databaseUrl) throw new Error('createTemplateRuntime needs WXGATE_DATABASE_URL');
   const log = logger.child({ layer: 'worker' });
-  const redis = createRedis(config.redisUrl, 'worker');
+  const redis = createRedis(config, 'worker');
+  const keys = keysOf(config);
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
   const db = createDatabase({ logger }, { url: databaseUrl, schema: databaseSchema, max: 4 });
   const records = createRecords({ db });
@@ -86,7 +90,7 @@ export function createTemplateRuntime(
         },
       },
     },
-    { prefix: config.prefix, clock },
+    { keys, clock },
   );
   const onDecision = (appid: string, d: TemplateDecision) => {
     const errcode = d.action === 'sent' ? '0' : 'errcode' in d && d.errcode !== undefined ? String(d.errcode) : 'none';
@@ -95,8 +99,8 @@ export function createTemplateRuntime(
   const processor = createTemplateProcessor(
     {
       client,
-      admission: createTemplateAdmission({ redis }, { prefix: config.prefix, ratePerSecond }),
-      meta: createCampaignMeta({ redis }, { prefix: config.prefix }),
+      admission: createTemplateAdmission({ redis }, { keys, ratePerSecond }),
+      meta: createCampaignMeta({ redis }, { keys }),
       writer,
       quotaPause,
       // The customer-service sends' wait (src/worker/token-wait.ts): no attempt spent, backoff per job.
@@ -108,24 +112,27 @@ export function createTemplateRuntime(
   );
   // Finished jobs are kept an hour: long enough that a campaign resubmitted while it runs finds
   // its ids taken; the records, not Redis, are what is kept for months.
-  const worker = new Worker<TemplateJobData, TemplateResult>(TEMPLATE_QUEUE, processor, {
-    connection: redis,
-    prefix: config.prefix,
-    autorun: false,
-    concurrency,
-    lockDuration,
-    stalledInterval,
-    maxStalledCount: 2,
-    name,
-    ...keepFinished({ keepCompletedS: 3600 }),
+  const workers = queueSpots(keys, config.apps).map((spot) => {
+    const worker = new Worker<TemplateJobData, TemplateResult>(TEMPLATE_QUEUE, processor, {
+      connection: redis,
+      prefix: spot.prefix,
+      autorun: false,
+      concurrency,
+      lockDuration,
+      stalledInterval,
+      maxStalledCount: 2,
+      name,
+      ...keepFinished({ keepCompletedS: 3600 }),
+    });
+    worker.on('error', (err) => log.warn({ queue: TEMPLATE_QUEUE, err: err.message }, 'worker error'));
+    worker.on('stalled', (jobId) => log.warn({ queue: TEMPLATE_QUEUE, jobId, dedupKey: jobId }, 'stalled template job recovered: it will run again (client_msg_id keeps WeChat from sending twice)'));
+    return worker;
   });
-  worker.on('error', (err) => log.warn({ queue: TEMPLATE_QUEUE, err: err.message }, 'worker error'));
-  worker.on('stalled', (jobId) => log.warn({ queue: TEMPLATE_QUEUE, jobId, dedupKey: jobId }, 'stalled template job recovered: it will run again (client_msg_id keeps WeChat from sending twice)'));
   const recordReport = createReportRecorder({ writer, logger });
   let started = false;
 
   return {
-    worker,
+    workers,
     db,
     writer,
     recordReport,
@@ -136,15 +143,16 @@ export function createTemplateRuntime(
       if (started) return;
       started = true;
       await migrateUntilDone({ db, logger }, { schema: databaseSchema });
-      worker.run().catch((err: Error) => log.error({ queue: TEMPLATE_QUEUE, err: err.message }, 'worker stopped on an error'));
-      await worker.waitUntilReady();
+      for (const worker of workers) worker.run().catch((err: Error) => log.error({ queue: TEMPLATE_QUEUE, err: err.message }, 'worker stopped on an error'));
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
       log.info({ queue: TEMPLATE_QUEUE, concurrency, ratePerSecond: ratePerSecond ?? 'unlimited' }, 'template worker running');
     },
     async close(deadline = deadlineIn(10_000)) {
       // As the other workers close (create-workers.ts): running sends finish until the cut, then
       // the rest go to another worker once their locks expire (client_msg_id covers a call made).
-      if (!(await settledBy(worker.pause(), deadline.cutAt))) log.warn({ queue: TEMPLATE_QUEUE }, 'template sends not finished at the shutdown deadline: they go to another worker once their locks expire');
-      await settledBy(worker.close(true), deadline.at);
+      const paused = await Promise.all(workers.map((w) => settledBy(w.pause(), deadline.cutAt)));
+      if (paused.includes(false)) log.warn({ queue: TEMPLATE_QUEUE }, 'template sends not finished at the shutdown deadline: they go to another worker once their locks expire');
+      await Promise.all(workers.map((w) => settledBy(w.close(true), deadline.at)));
       quotaPause.close();
       await settledBy(writer.close(), deadline.at);
       await settledBy(db.end(), deadline.at);

@@ -38,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       metrics,
       redisHealth: runtime.redisHealth,
-      metricsQueues: [runtime.workers.outboundQueue],
+      metricsQueues: runtime.workers.outboundQueues.all(),
       metricsCollectors: [...tokenCollectors({ config, keeper, metrics }), ...(campaigns ? [campaigns.collector(metrics)] : [])],
       routers: internalRouters({ config, keeper, client: runtime.client, logger, campaigns }),
       tokens: runtime.availability.all,

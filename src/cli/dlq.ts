@@ -2,6 +2,7 @@
 // (code, errcode, errmsg), and running them again.
 import { loadConfig } from '../config.js';
 import { createRedis } from '../redis.js';
+import { keysOf } from '../redis-keys.js';
 import { createDlq, QUEUE_NAMES, type FailedJob, type QueueName } from '../worker/dlq.js';
 
 const USAGE = `usage: wxgate dlq <command> [options]
@@ -66,8 +67,8 @@ export async function run(argv: string[]): Promise<number> {
     return args.command === undefined ? 2 : 0;
   }
   const config = loadConfig(process.env, { requireApps: false });
-  const redis = createRedis(config.redisUrl, 'worker', { maxRetriesPerRequest: 2, retryStrategy: () => null });
-  const dlq = createDlq({ redis }, { prefix: config.prefix });
+  const redis = createRedis(config, 'worker', { maxRetriesPerRequest: 2, retryStrategy: () => null });
+  const dlq = createDlq({ redis }, { keys: keysOf(config), apps: config.apps });
   const out = (s: string) => process.stdout.write(`${s}\n`);
   try {
     switch (args.command) {

@@ -3,7 +3,7 @@
 // keeper and its Redis lock, so it never races the running servers; with the stable API it
 // forces a new token (WeChat allows 20 a day) unless --normal.
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
+import { createRedis, type RedisConnection } from '../redis.js';
 import { loadConfig, type Config } from '../config.js';
 import { WxgateError } from '../errors.js';
 import { createLogger } from '../logger.js';
@@ -74,7 +74,7 @@ async function refresh(keeper: TokenKeeper, appids: string[], force: boolean): P
   return failed === 0 ? 0 : 1;
 }
 
-function keeperFor(config: Config, redis: Redis): TokenKeeper {
+function keeperFor(config: Config, redis: RedisConnection): TokenKeeper {
   // Logs go to stderr so that stdout holds only the answer.
   const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, destination: process.stderr });
   return createTokenKeeper(
@@ -114,7 +114,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`wxgate token: appid ${unknown.join(', ')} is not configured (configured: ${config.apps.map((a) => a.appid).join(', ')})\n`);
     return 1;
   }
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000 });
+  const redis = createRedis(config, 'worker', { maxRetriesPerRequest: 1, connectTimeout: 3000 });
   try {
     const keeper = keeperFor(config, redis);
     return sub === 'show' ? await show(keeper, appids, { reveal: values.reveal, json: values.json }) : await refresh(keeper, appids, !values.normal);

@@ -27,7 +27,7 @@ async function serveMetrics(config: Config, runtime: WorkerRuntime, metrics: Met
   const app = new Koa();
   const routers = [
     createHealthRoutes({ redis: runtime.workers.redis, redisHealth: runtime.redisHealth, tokens: runtime.availability.all }, { spoolDir: config.spoolDir }),
-    createMetricsRoutes({ metrics, queues: [runtime.workers.outboundQueue], collectors: tokenCollectors({ config, keeper: runtime.tokenKeeper, metrics }), redis: runtime.workers.redis }, { spoolDir: config.spoolDir }),
+    createMetricsRoutes({ metrics, queues: runtime.workers.outboundQueues.all(), collectors: tokenCollectors({ config, keeper: runtime.tokenKeeper, metrics }), redis: runtime.workers.redis }, { spoolDir: config.spoolDir }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   const http = createHttpServer(app.callback(), config.http, { portVariable: 'WXGATE_METRICS_PORT' });

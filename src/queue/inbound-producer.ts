@@ -1,9 +1,11 @@
 // The receiver's side of the inbound queue: add a job, bounded in time so that a slow or
 // unreachable Redis turns into a spool write, never into a WeChat timeout.
-import type { Queue } from 'bullmq';
+import { performance } from 'node:perf_hooks';
 import { RequestError, UnavailableError } from '../errors.js';
 import { withTimeout } from '../with-timeout.js';
 import { inboundJobOptions, type InboundJobOptionsConfig, type ReplayGuard } from './inbound-job-options.js';
+import type { InboundRoute } from './account-queues.js';
+import type { ReplicaWait } from './replica-wait.js';
 import type { InboundJobData } from './jobs.js';
 import type { NonceBodies } from './nonce-bodies.js';
 
@@ -17,9 +19,14 @@ export interface InboundProducer {
   add(data: InboundJobData, timeoutMs: number, guard?: ReplayGuard): Promise<void>;
 }
 
-export function createInboundProducer({ queue, nonceBodies }: { queue: Queue; nonceBodies: NonceBodies }, jobOptions: InboundJobOptionsConfig = {}): InboundProducer {
+export function createInboundProducer(
+  { route, nonceBodies, replicaWait }: { route: InboundRoute; nonceBodies: NonceBodies; replicaWait?: ReplicaWait },
+  jobOptions: InboundJobOptionsConfig = {},
+): InboundProducer {
   return {
     async add(data, timeoutMs, guard) {
+      const started = performance.now();
+      const queue = route(data.appid, data.dedupKey);
       let job;
       let verdict;
       try {
@@ -27,13 +34,24 @@ export function createInboundProducer({ queue, nonceBodies }: { queue: Queue; no
         // It cannot stop the add beside it; the add's own deduplication id does that for another
         // message, and a same-MsgId body finds its job already there.
         const adding = queue.add(data.message.MsgType, data, inboundJobOptions(data.dedupKey, jobOptions, guard));
-        [job, verdict] = await withTimeout(Promise.all([adding, guard && nonceBodies.check(guard)]), timeoutMs, 'enqueue');
+        [job, verdict] = await withTimeout(Promise.all([adding, guard && nonceBodies.check(data.appid, guard)]), timeoutMs, 'enqueue');
       } catch (err) {
         if (err instanceof UnavailableError) throw err;
         throw new UnavailableError('redis_unavailable', `Redis refused the job: ${(err as Error).message}`, err);
       }
       if (job.id !== data.dedupKey) throw new RequestError('nonce_replayed', 'nonce already used with another message');
       if (verdict === 'other') throw new RequestError('nonce_replayed', 'nonce already used with another body');
+      if (replicaWait && replicaWait.replicas > 0) {
+        // Within what is left of the enqueue's time: a late answer is a spooled push, not a WeChat timeout.
+        const left = timeoutMs - (performance.now() - started);
+        if (left < 1) throw new UnavailableError('replicas_unavailable', 'no time left to wait for the replicas (WXGATE_REDIS_WAIT_REPLICAS)');
+        try {
+          await withTimeout(replicaWait.wait(queue.toKey('id'), left), left + 50, 'replica wait');
+        } catch (err) {
+          if (err instanceof UnavailableError) throw err;
+          throw new UnavailableError('replicas_unavailable', `WAIT failed: ${(err as Error).message}`, err);
+        }
+      }
     },
   };
 }

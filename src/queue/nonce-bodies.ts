@@ -7,7 +7,8 @@
 // waits for one round trip as before; only a nonce seen already (WeChat's retries, replays)
 // costs a GET after it.
 import { hash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
+import type { RedisKeys } from '../redis-keys.js';
 import type { ReplayGuard } from './inbound-job-options.js';
 
 /** first: the nonce is new; same: seen with this body (a retry); other: seen with another body. */
@@ -15,7 +16,7 @@ export type NonceVerdict = 'first' | 'same' | 'other';
 
 export interface NonceBodies {
   /** A guard without a body digest (a spool line from before it existed) has nothing to compare: 'first'. */
-  check(guard: ReplayGuard): Promise<NonceVerdict>;
+  check(appid: string, guard: ReplayGuard): Promise<NonceVerdict>;
 }
 
 /** What is remembered of a body: its SHA-256, not the body. */
@@ -23,11 +24,11 @@ export function bodyDigest(body: string): string {
   return hash('sha256', body, 'base64');
 }
 
-export function createNonceBodies({ redis }: { redis: Redis }, { prefix }: { prefix: string }): NonceBodies {
+export function createNonceBodies({ redis }: { redis: RedisConnection }, { keys }: { keys: RedisKeys }): NonceBodies {
   return {
-    async check({ id, ttlMs, bodyHash }) {
+    async check(appid, { id, ttlMs, bodyHash }) {
       if (bodyHash === undefined) return 'first';
-      const key = `${prefix}:nonce:${id}`;
+      const key = keys.nonce(appid, id);
       if ((await redis.set(key, bodyHash, 'PX', ttlMs, 'NX')) === 'OK') return 'first';
       const seen = await redis.get(key);
       // null: expired in between, twice the timestamp window after it was set; not another body.

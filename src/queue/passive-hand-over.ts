@@ -6,7 +6,7 @@
 //   absent  none waited, or the one that did is gone (its channel has no subscriber): the
 //           caller's fallback (customer service in `auto`, dropped in `passive`)
 //   done    an earlier run of this job already handed or held its first reply: nothing to do
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import { createLuaScript } from '../worker/lua-script.js';
 import { passiveKeys, type HandOver } from './passive-slot.js';
 
@@ -42,7 +42,7 @@ const HELD_TTL_MS = 20_000;
 /** Longer than a job's retries after a crash or an error take (lock + stalled check, backoff). */
 const DONE_TTL_MS = 10 * 60_000;
 
-export function createPassiveHandOver({ redis }: { redis: Redis }, { prefix }: { prefix: string }): PassiveHandOver {
+export function createPassiveHandOver({ redis }: { redis: RedisConnection }, { prefix }: { prefix: string }): PassiveHandOver {
   const script = createLuaScript({ redis }, { source: OFFER });
   return {
     async offer(dedupKey, handOver, { retries }) {

@@ -11,7 +11,7 @@
 // answer, or the worker's fallback (customer service in `auto`, a `reply_too_late` line in `passive`).
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { Logger } from '../logger.js';
 import type { Reply } from '../worker/replies.js';
 import { createLuaScript } from '../worker/lua-script.js';
@@ -47,14 +47,17 @@ export interface PassiveSlots {
   open(dedupKey: string, options: { retries: boolean }): PassiveSlot | undefined;
 }
 
+// The push's keys share one hash tag, its dedup key, so the hand-over script's keys sit in one
+// slot on Redis Cluster (docs/redis-cluster.md) while pushes still spread over the slots. Under a
+// prefix that carries a tag of its own (`{wxgate}`) the prefix's tag wins: one slot, as before.
 export const passiveKeys = (prefix: string, dedupKey: string) => ({
-  slot: `${prefix}:passive:slot:${dedupKey}`,
+  slot: `${prefix}:passive:slot:{${dedupKey}}`,
   /** A reply held for WeChat's next delivery (retry mode). */
-  held: `${prefix}:passive:held:${dedupKey}`,
+  held: `${prefix}:passive:held:{${dedupKey}}`,
   /** Set once a reply was handed over or held: a handler run again does not reply twice. */
-  done: `${prefix}:passive:done:${dedupKey}`,
+  done: `${prefix}:passive:done:{${dedupKey}}`,
   /** Deliveries seen (retry mode). */
-  deliveries: `${prefix}:passive:n:${dedupKey}`,
+  deliveries: `${prefix}:passive:n:{${dedupKey}}`,
 });
 
 /** The hand-over message in flight when the wait ran out; bounded so the answer still fits in WeChat's 5 s. */
@@ -77,9 +80,9 @@ export function parseHandOver(json: string): HandOver | undefined {
 
 export interface PassiveSlotsDeps {
   /** Commands: the receiver's producer connection (fails fast while Redis is away). */
-  redis: Redis;
+  redis: RedisConnection;
   /** A connection of its own for SUBSCRIBE (ioredis re-subscribes after a reconnect). */
-  subscriber: Redis;
+  subscriber: RedisConnection;
   logger: Logger;
 }
 

@@ -4,12 +4,13 @@
 import { createReadStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { Logger } from '../logger.js';
+import type { InboundRoute } from './account-queues.js';
 import { inboundJobOptions, type InboundJobOptionsConfig } from './inbound-job-options.js';
 import type { SpooledJob } from './jobs.js';
 import type { NonceBodies } from './nonce-bodies.js';
+import type { ReplicaWait } from './replica-wait.js';
 import { DRAINING_SUFFIX, ACTIVE_SUFFIX, listSpoolFiles, type Spool, type SpoolFile } from './spool.js';
 
 export interface SpoolDrainer {
@@ -22,6 +23,8 @@ export interface SpoolDrainer {
 export interface SpoolDrainerOptions extends InboundJobOptionsConfig {
   intervalMs?: number;
   batchSize?: number;
+  /** How long a batch waits for the replicas (WXGATE_REDIS_WAIT_REPLICAS) before the pass gives up. */
+  replicaWaitMs?: number;
 }
 
 function processAlive(pid: number): boolean {
@@ -54,8 +57,8 @@ async function claim(path: string): Promise<string | undefined> {
 }
 
 export function createSpoolDrainer(
-  { spool, queue, redis, nonceBodies, logger }: { spool: Spool; queue: Queue; redis: Redis; nonceBodies: NonceBodies; logger: Logger },
-  { intervalMs = 1000, batchSize = 200, ...jobOptions }: SpoolDrainerOptions = {},
+  { spool, route, redis, nonceBodies, replicaWait, logger }: { spool: Spool; route: InboundRoute; redis: RedisConnection; nonceBodies: NonceBodies; replicaWait?: ReplicaWait; logger: Logger },
+  { intervalMs = 1000, batchSize = 200, replicaWaitMs = 5000, ...jobOptions }: SpoolDrainerOptions = {},
 ): SpoolDrainer {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
@@ -69,17 +72,28 @@ export function createSpoolDrainer(
     // The body check first (the drain is not in a hurry, unlike the receiver): a line whose
     // nonce came with another body is never added. Run again after a crash, a line's own
     // earlier check answers 'same'.
-    const verdicts = await Promise.all(batch.map((j) => (j.guard ? nonceBodies.check(j.guard) : 'first')));
+    const verdicts = await Promise.all(batch.map((j) => (j.guard ? nonceBodies.check(j.data.appid, j.guard) : 'first')));
     const kept: SpooledJob[] = [];
     for (const [i, j] of batch.entries()) {
       if (verdicts[i] === 'other') dropReplay(j);
       else kept.push(j);
     }
-    if (kept.length === 0) return;
-    const jobs = await queue.addBulk(kept.map((j) => ({ name: j.data.message.MsgType, data: j.data, opts: inboundJobOptions(j.jobId, jobOptions, j.guard) })));
-    jobs.forEach((job, i) => {
-      if (job.id !== kept[i]!.jobId) dropReplay(kept[i]!);
-    });
+    // One addBulk per queue the lines go to (one in the shared layout; per account and shard on a cluster).
+    const byQueue = new Map<ReturnType<InboundRoute>, SpooledJob[]>();
+    for (const j of kept) {
+      const q = route(j.data.appid, j.jobId);
+      byQueue.set(q, [...(byQueue.get(q) ?? []), j]);
+    }
+    await Promise.all(
+      [...byQueue].map(async ([queue, lines]) => {
+        const jobs = await queue.addBulk(lines.map((j) => ({ name: j.data.message.MsgType, data: j.data, opts: inboundJobOptions(j.jobId, jobOptions, j.guard) })));
+        jobs.forEach((job, i) => {
+          if (job.id !== lines[i]!.jobId) dropReplay(lines[i]!);
+        });
+        // The file goes only once the replicas have its jobs too (WXGATE_REDIS_WAIT_REPLICAS): else the next pass.
+        await replicaWait?.wait(queue.toKey('id'), replicaWaitMs);
+      }),
+    );
   }
 
   async function drainFile(path: string): Promise<number> {
@@ -135,7 +149,7 @@ export function createSpoolDrainer(
       const tick = () => {
         drainer
           .drainOnce()
-          .catch((err) => logger.debug({ layer: 'spool', err: (err as Error).message }, 'spool drain deferred: Redis not ready'))
+          .catch((err) => logger.debug({ layer: 'spool', err: (err as Error).message }, 'spool drain deferred: RedisConnection not ready'))
           .finally(() => {
             if (timer) timer = setTimeout(tick, intervalMs).unref();
           });

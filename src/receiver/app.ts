@@ -1,7 +1,7 @@
 // The receiver's Koa app: WeChat routes, health routes, and (when configured) the internal API.
 import Koa from 'koa';
 import type Router from '@koa/router';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { RedisHealth } from '../redis-health/create-redis-health.js';
@@ -13,7 +13,7 @@ import type { PushStore } from './push-store.js';
 export interface ReceiverDeps {
   registry: AppRegistry;
   store: PushStore;
-  redis: Redis;
+  redis: RedisConnection;
   /** What /readyz reports about Redis's settings and data. */
   redisHealth: RedisHealth;
   logger: Logger;

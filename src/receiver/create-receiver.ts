@@ -8,12 +8,15 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { keysOf } from '../redis-keys.js';
 import { createRedisHealth, type RedisHealth } from '../redis-health/create-redis-health.js';
 import { batchWrites } from '../redis-write-batch.js';
 import { withTimeout } from '../with-timeout.js';
 import { deadlineIn, settledBy, type Deadline } from '../deadline.js';
 import { INBOUND_QUEUE } from '../queue/jobs.js';
+import { accountQueues, inboundRoute, queueSpots, type AccountQueues } from '../queue/account-queues.js';
 import { createInboundProducer } from '../queue/inbound-producer.js';
+import { createReplicaWait } from '../queue/replica-wait.js';
 import { createNonceBodies } from '../queue/nonce-bodies.js';
 import { createSpool } from '../queue/spool.js';
 import { createSpoolDrainer } from '../queue/spool-drainer.js';
@@ -34,7 +37,10 @@ export interface Receiver {
    * spool and the queue, each bounded by the deadline.
    */
   close(deadline?: Deadline): Promise<void>;
+  /** The first inbound queue (the only one on a single Redis). */
   readonly queue: Queue;
+  /** Every account's inbound queues (one per account and shard on Redis Cluster). */
+  readonly queues: AccountQueues;
   readonly metrics: Metrics;
   readonly redisHealth: RedisHealth;
 }
@@ -55,28 +61,34 @@ export interface ReceiverExtras {
 }
 
 export function createReceiver({ config, logger }: { config: Config; logger: Logger }, { routers = [], nowS, metrics = createMetrics(), metricsQueues = [], metricsCollectors = [], redisHealth: shared, tokens }: ReceiverExtras = {}): Receiver {
-  const redis = batchWrites(createRedis(config.redisUrl, 'producer'));
+  const redis = batchWrites(createRedis(config, 'producer'));
   const redisHealth = shared ?? createRedisHealth({ config, logger, metrics });
   redis.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'redis connection error'));
   // No version check on the producer: BullMQ sends it (INFO) once, right after the connection
   // is ready, and if that one reply is lost — Redis gone in that instant — the Queue stays
   // rejected until restart: every push spooled, the spool never drained. The workers' queues
   // check the version (their commands wait out a reconnect). test/integration/spool-failover.test.ts
-  const queue = new Queue(INBOUND_QUEUE, { connection: redis, prefix: config.prefix, skipVersionCheck: true });
-  queue.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'queue error'));
+  const keys = keysOf(config);
+  const inbound = accountQueues(keys, queueSpots(keys, config.apps, { sharded: true }), (prefix) => {
+    const q = new Queue(INBOUND_QUEUE, { connection: redis, prefix, skipVersionCheck: true });
+    q.on('error', (err) => logger.debug({ layer: 'receive', err: err.message }, 'queue error'));
+    return q;
+  });
+  const route = inboundRoute(inbound, config.apps);
   const jobOptions = { attempts: config.worker.attempts };
   const spool = createSpool({ dir: config.spoolDir });
-  const nonceBodies = createNonceBodies({ redis }, { prefix: config.prefix });
-  const drainer = createSpoolDrainer({ spool, queue, redis, nonceBodies, logger }, jobOptions);
+  const nonceBodies = createNonceBodies({ redis }, { keys });
+  const replicaWait = config.redisWaitReplicas > 0 ? createReplicaWait({ redis }, { replicas: config.redisWaitReplicas }) : undefined;
+  const drainer = createSpoolDrainer({ spool, route, redis, nonceBodies, replicaWait, logger }, jobOptions);
   const store = createPushStore(
-    { producer: createInboundProducer({ queue, nonceBodies }, jobOptions), spool },
+    { producer: createInboundProducer({ route, nonceBodies, replicaWait }, jobOptions), spool },
     { timeoutMs: config.enqueueTimeoutMs },
   );
   // Only when an account waits for passive replies: mode custom's receive path is left as it was.
   const slots = config.apps.some((a) => a.replyMode !== 'custom')
-    ? createPassiveSlots({ redis, subscriber: createRedis(config.redisUrl, 'worker'), logger }, { prefix: config.prefix, maxWaitMs: config.passive.waitMs })
+    ? createPassiveSlots({ redis, subscriber: createRedis(config, 'worker'), logger }, { prefix: config.prefix, maxWaitMs: config.passive.waitMs })
     : undefined;
-  const dashboard = config.dashboard && createDashboard({ logger }, { redisUrl: config.redisUrl, prefix: config.prefix, credentials: config.dashboard });
+  const dashboard = config.dashboard && createDashboard({ logger }, { redis: config, keys, apps: config.apps, credentials: config.dashboard });
   const app = createReceiverApp(
     {
       registry: createAppRegistry(config.apps, { defaultAppid: config.defaultAppid }),
@@ -86,7 +98,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       logger,
       metrics,
       tokens,
-      routers: [createMetricsRoutes({ metrics, queues: [queue, ...metricsQueues], collectors: metricsCollectors, redis }, { spoolDir: config.spoolDir }), ...routers],
+      routers: [createMetricsRoutes({ metrics, queues: [...inbound.all(), ...metricsQueues], collectors: metricsCollectors, redis }, { spoolDir: config.spoolDir }), ...routers],
       middleware: dashboard ? [dashboard.middleware] : [],
       slots,
     },
@@ -96,7 +108,8 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
   let listening = false;
 
   return {
-    queue,
+    queue: inbound.all()[0]!,
+    queues: inbound,
     metrics,
     redisHealth,
     async listen(port = config.port, host = config.host) {
@@ -128,7 +141,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
       if (slots) await settledBy(slots.close(), deadline.at);
       await settledBy(drainer.stop(), deadline.at);
       await settledBy(spool.close(), deadline.at);
-      await settledBy(queue.close(), deadline.at);
+      await settledBy(inbound.close(), deadline.at);
       if (dashboard) await settledBy(dashboard.close(), deadline.at);
       redis.disconnect();
       if (!shared) await settledBy(redisHealth.close(), deadline.at);

@@ -1,4 +1,4 @@
-// /healthz: the process answers. /readyz: Redis answers too (503 otherwise), with the spool
+// /healthz: the process answers. /readyz: RedisConnection answers too (503 otherwise), with the spool
 // depth so that the person on call sees how much is waiting to be drained, and what the last
 // Redis check found (src/redis-health): unsafe settings and a detected data loss are in the body
 // but keep it 200, since the process serves as well as it can either way. In a process that
@@ -6,14 +6,14 @@
 // had keeps its sends waiting, which the body says (the status stays Redis's: another process
 // would not get a token either).
 import Router from '@koa/router';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { RedisHealth } from '../redis-health/create-redis-health.js';
 import { withTimeout } from '../with-timeout.js';
 import { countSpooled } from '../queue/spool-depth.js';
 import type { TokenAvailabilityView } from '../wechat-api/token-availability.js';
 
 export interface HealthDeps {
-  redis: Redis;
+  redis: RedisConnection;
   redisHealth: RedisHealth;
   /** Each account's access_token state, in processes that send. */
   tokens?: () => Record<string, TokenAvailabilityView>;

@@ -9,16 +9,17 @@
 //   /readyz's body; the marker is then written again.
 // /readyz stays 200 for both: the receiver still takes pushes as well as it can, and sending
 // WeChat elsewhere helps nothing; the body and the metrics say what is wrong.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { keysOf } from '../redis-keys.js';
 import { withTimeout } from '../with-timeout.js';
 import { assessSettings, SETTING_STATES, type CheckedSetting, type SettingFinding, type SettingState } from './assess-settings.js';
 import { createDatasetMarker } from './dataset-marker.js';
 import { judge, type LossReason, type Reading, type WatchState } from './dataset-watch.js';
-import { readRedisState, type RedisSettings } from './read-redis-state.js';
+import { readRedisState, stateNode, type RedisSettings } from './read-redis-state.js';
 
 /** The stable code of the data-loss line, for `wxgate alert` and for log searches. */
 export const REDIS_DATA_LOST = 'redis_data_lost';
@@ -72,7 +73,7 @@ export function createRedisHealth(
   { intervalMs = config.redisCheckIntervalMs, timeoutMs = 5000, startWaitMs = 2000 }: RedisHealthOptions = {},
 ): RedisHealth {
   const log = logger.child({ layer: 'redis' });
-  let redis: Redis | undefined;
+  let redis: RedisConnection | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let everReady = false;
@@ -105,8 +106,8 @@ export function createRedisHealth(
 
   async function runCheck(trigger: CheckTrigger): Promise<void> {
     const conn = redis!;
-    const marker = createDatasetMarker({ redis: conn }, { prefix: config.prefix });
-    const state = await step(readRedisState(conn));
+    const marker = createDatasetMarker({ redis: conn }, { keys: keysOf(config) });
+    const state = await step(stateNode(conn, marker.key).then(readRedisState));
     const reading: Reading = { marker: await step(marker.read()), runId: state.runId, evictedKeys: state.evictedKeys };
     const now = new Date();
     const findings = assessSettings(state.settings);
@@ -148,12 +149,12 @@ export function createRedisHealth(
   }
 
   const quietly = (trigger: CheckTrigger) =>
-    check(trigger).catch((err: Error) => log.debug({ trigger, err: err.message }, 'Redis check failed: Redis unreachable or slow'));
+    check(trigger).catch((err: Error) => log.debug({ trigger, err: err.message }, 'Redis check failed: RedisConnection unreachable or slow'));
 
   return {
     async start() {
       if (redis) return;
-      const conn = createRedis(config.redisUrl, 'producer', { connectionName: 'wxgate-redis-health' });
+      const conn = createRedis(config, 'producer', { connectionName: 'wxgate-redis-health' });
       redis = conn;
       conn.on('error', (err: Error) => log.debug({ err: err.message }, 'redis health connection error'));
       const first = new Promise<void>((resolve) => {

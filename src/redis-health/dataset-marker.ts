@@ -5,7 +5,8 @@
 // finds it gone or replaced (another process found it gone first and wrote a new one) knows its
 // data went between its last look and now, and adopts the new epoch.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
+import type { RedisKeys } from '../redis-keys.js';
 
 export interface DatasetMarker {
   readonly key: string;
@@ -15,10 +16,8 @@ export interface DatasetMarker {
   arm(): Promise<string | null>;
 }
 
-export const markerKey = (prefix: string) => `${prefix}:redis-epoch`;
-
-export function createDatasetMarker({ redis }: { redis: Redis }, { prefix }: { prefix: string }): DatasetMarker {
-  const key = markerKey(prefix);
+export function createDatasetMarker({ redis }: { redis: RedisConnection }, { keys }: { keys: RedisKeys }): DatasetMarker {
+  const key = keys.datasetMarker();
   return {
     key,
     read: () => redis.get(key),

@@ -4,7 +4,8 @@
 // CONFIG GET is the source of truth; where it is disabled or renamed (managed Redis: ElastiCache,
 // Azure, many others) INFO still says whether AOF is on and the eviction policy, and the rest is
 // "unknown" rather than a guess. https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/
-import { ReplyError, type Redis } from 'ioredis';
+import { Cluster, ReplyError, type Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import { parseInfo } from './parse-info.js';
 
 export const UNKNOWN = 'unknown';
@@ -42,6 +43,19 @@ async function configGet(redis: Redis, name: ConfigName): Promise<string | undef
 }
 
 const number = (v: string | undefined) => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? undefined : Number(v));
+
+/**
+ * The one Redis whose settings and identity are read: on a cluster, the master serving `key`'s
+ * slot (the dataset marker's), so run_id and the eviction count always come from the same node.
+ */
+export async function stateNode(conn: RedisConnection, key: string): Promise<Redis> {
+  if (!(conn instanceof Cluster)) return conn;
+  const slot = Number(await conn.call('CLUSTER', 'KEYSLOT', key));
+  const [address] = (conn.slots[slot] ?? []) as string[];
+  const node = conn.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === address);
+  if (!node) throw new Error(`no master known for slot ${slot} yet`);
+  return node;
+}
 
 export async function readRedisState(redis: Redis): Promise<RedisState> {
   // The default INFO holds the server, persistence, memory, stats and replication sections.

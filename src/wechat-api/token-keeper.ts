@@ -12,7 +12,7 @@
 // - fetch failures back off (shared through Redis, so N processes do not each hammer WeChat).
 //   The first failure of a run is an error line, the repeats during the backoff are warnings; the
 //   state change itself (sends wait) is token-availability.ts's line.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { AppConfig } from '../config.js';
 import { RequestError } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
@@ -23,6 +23,7 @@ import type { TokenAvailability } from './token-availability.js';
 import { backoffDelay, backoffError, describeFetchFailure } from './token-failure.js';
 import { NoAppsecretError, toTokenUnavailable } from './token-unavailable.js';
 import { createTokenFetcher, type FetchedToken, type TokenSource } from './token-fetcher.js';
+import type { RedisKeys } from '../redis-keys.js';
 import { beijingDay, createTokenStore, type StoredToken } from './token-store.js';
 
 /** How long before expiry WeChat's stable_token API starts issuing the next token. */
@@ -60,7 +61,7 @@ export interface TokenKeeper {
 }
 
 export interface TokenKeeperDeps {
-  redis: Redis;
+  redis: RedisConnection;
   logger: Logger;
   http?: HttpExchange;
   /** Told when a fetch here brings a token, and when none can be had at start. */
@@ -70,7 +71,7 @@ export interface TokenKeeperDeps {
 export interface TokenKeeperOptions {
   apps: readonly AppConfig[];
   apiBase: string;
-  prefix: string;
+  keys: RedisKeys;
   refreshAheadS?: number;
   dailyQuota?: number;
   quotaWarnRatio?: number;
@@ -94,7 +95,7 @@ export function createTokenKeeper(
   {
     apps,
     apiBase,
-    prefix,
+    keys,
     refreshAheadS = 600,
     dailyQuota = 2000,
     quotaWarnRatio = 0.8,
@@ -108,7 +109,7 @@ export function createTokenKeeper(
   }: TokenKeeperOptions,
 ): TokenKeeper {
   const log = logger.child({ layer: 'token' });
-  const store = createTokenStore({ redis }, { prefix });
+  const store = createTokenStore({ redis }, { keys });
   const fetcher = createTokenFetcher({ http }, { apiBase, timeoutMs: fetchTimeoutMs });
   const byAppid = new Map(apps.map((a) => [a.appid, a]));
   const memory = new Map<string, Cached>();

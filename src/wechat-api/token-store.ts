@@ -1,12 +1,13 @@
 // Where the shared access_token lives in Redis, and the small atomic operations the keeper
-// builds on. Keys (all under one prefix, so `{wxgate}` keeps them in one Cluster slot):
-//   ${prefix}:token:${appid}                  hash: token, expiresAt, fetchedAt, source, refreshAt (ms)
-//   ${prefix}:token:${appid}:lock             SET NX PX holder id; freed by compare-and-delete or expiry
-//   ${prefix}:token:${appid}:fetches:YYYYMMDD fetch counter per Beijing day (WeChat's quota day)
-//   ${prefix}:token:${appid}:backoff          last fetch failure, expires when the next try is allowed
-//   ${prefix}:token:${appid}:failures         consecutive fetch failures (sets the backoff length)
+// builds on. Keys (named by redis-keys.ts, all of one account in one Cluster slot):
+//   token(appid)              hash: token, expiresAt, fetchedAt, source, refreshAt (ms)
+//   tokenLock(appid)          SET NX PX holder id; freed by compare-and-delete or expiry
+//   tokenFetches(appid, day)  fetch counter per Beijing day YYYYMMDD (WeChat's quota day)
+//   tokenBackoff(appid)       last fetch failure, expires when the next try is allowed
+//   tokenFailures(appid)      consecutive fetch failures (sets the backoff length)
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
+import type { RedisKeys } from '../redis-keys.js';
 import type { TokenSource } from './token-fetcher.js';
 
 export interface StoredToken {
@@ -65,9 +66,9 @@ export function beijingDay(now = Date.now()): string {
 
 const DAY_COUNTER_TTL_S = 2 * 86400;
 
-export function createTokenStore({ redis }: { redis: Redis }, { prefix }: { prefix: string }): TokenStore {
-  const key = (appid: string) => `${prefix}:token:${appid}`;
-  const dayKey = (appid: string, now: number) => `${key(appid)}:fetches:${beijingDay(now)}`;
+export function createTokenStore({ redis }: { redis: RedisConnection }, { keys }: { keys: RedisKeys }): TokenStore {
+  const key = keys.token;
+  const dayKey = (appid: string, now: number) => keys.tokenFetches(appid, beijingDay(now));
 
   return {
     async read(appid) {
@@ -87,7 +88,7 @@ export function createTokenStore({ redis }: { redis: Redis }, { prefix }: { pref
         WRITE,
         2,
         key(appid),
-        `${key(appid)}:lock`,
+        keys.tokenLock(appid),
         lockValue,
         replace ?? '',
         v.token,
@@ -101,12 +102,12 @@ export function createTokenStore({ redis }: { redis: Redis }, { prefix }: { pref
 
     async lock(appid, ttlMs) {
       const value = randomBytes(12).toString('hex');
-      const ok = await redis.set(`${key(appid)}:lock`, value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
+      const ok = await redis.set(keys.tokenLock(appid), value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
       return ok === 'OK' ? value : null;
     },
 
     async unlock(appid, lockValue) {
-      await redis.eval(UNLOCK, 1, `${key(appid)}:lock`, lockValue);
+      await redis.eval(UNLOCK, 1, keys.tokenLock(appid), lockValue);
     },
 
     async countFetch(appid, now = Date.now()) {
@@ -120,23 +121,23 @@ export function createTokenStore({ redis }: { redis: Redis }, { prefix }: { pref
     },
 
     async backoff(appid) {
-      const raw = await redis.get(`${key(appid)}:backoff`);
+      const raw = await redis.get(keys.tokenBackoff(appid));
       return raw ? (JSON.parse(raw) as Backoff) : null;
     },
 
     async recordFailure(appid, failure, delayFor) {
-      const failuresKey = `${key(appid)}:failures`;
+      const failuresKey = keys.tokenFailures(appid);
       const failures = await redis.incr(failuresKey);
       const delay = Math.max(1, Math.round(delayFor(failures)));
       // Forget the streak after a long quiet spell, but not while it still shapes the backoff.
       await redis.pexpire(failuresKey, Math.max(delay * 4, 60_000));
       const backoff: Backoff = { ...failure, failures, until: Date.now() + delay };
-      await redis.set(`${key(appid)}:backoff`, JSON.stringify(backoff), 'PX', delay);
+      await redis.set(keys.tokenBackoff(appid), JSON.stringify(backoff), 'PX', delay);
       return backoff;
     },
 
     async clearFailures(appid) {
-      await redis.del(`${key(appid)}:backoff`, `${key(appid)}:failures`);
+      await redis.del(keys.tokenBackoff(appid), keys.tokenFailures(appid));
     },
   };
 }

@@ -8,10 +8,11 @@
 // are closed by force and what still runs is left to another worker the same way.
 // https://docs.bullmq.io/guide/workers/stalled-jobs, https://docs.bullmq.io/guide/workers/graceful-shutdown
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createRedis } from '../redis.js';
+import { keysOf } from '../redis-keys.js';
 import { INBOUND_QUEUE, OUTBOUND_QUEUE, type InboundJobData } from '../queue/jobs.js';
 import type { Handlers } from '../handlers/define-handlers.js';
 import { createInboundProcessor, type InboundResult } from './inbound-processor.js';
@@ -20,6 +21,7 @@ import { createOutboundProcessor, type OutboundClient, type OutboundResult } fro
 import { createReplyQuota } from './quota.js';
 import { batchWrites } from '../redis-write-batch.js';
 import { keepFinished } from '../queue/keep-finished.js';
+import { accountQueues, queueSpots, type AccountQueues } from '../queue/account-queues.js';
 import { createSendAdmission } from './send-admission.js';
 import { createSendMarker, type SendMarker } from './send-marker.js';
 import { createTokenWait } from './token-wait.js';
@@ -35,7 +37,7 @@ export interface WorkersDeps {
   client: OutboundClient;
   /** Counts the sends that wait for a token (default: not counted). */
   availability?: Pick<TokenAvailability, 'waited'>;
-  /** Where sends WeChat accepted are marked (default: Redis, under config.prefix). */
+  /** Where sends WeChat accepted are marked (default: RedisConnection, under config.prefix). */
   marker?: SendMarker;
 }
 
@@ -65,10 +67,16 @@ export interface Workers {
   start(): Promise<void>;
   /** Graceful until the deadline's cut (running jobs finish), then by force; done by `deadline.at`. */
   close(deadline?: Deadline): Promise<void>;
+  /** The first inbound and outbound workers (the only ones on a single Redis). */
   readonly inbound?: Worker<InboundJobData, InboundResult>;
   readonly outbound?: Worker<OutboundJobData, OutboundResult>;
+  /** One per account (and inbound shard) on Redis Cluster. */
+  readonly inboundWorkers: readonly Worker<InboundJobData, InboundResult>[];
+  readonly outboundWorkers: readonly Worker<OutboundJobData, OutboundResult>[];
+  /** The first outbound queue; every account's in outboundQueues. */
   readonly outboundQueue: Queue<OutboundJobData>;
-  readonly redis: Redis;
+  readonly outboundQueues: AccountQueues<Queue<OutboundJobData>>;
+  readonly redis: RedisConnection;
 }
 
 export function createWorkers(
@@ -87,35 +95,38 @@ export function createWorkers(
   }: WorkersOptions = {},
 ): Workers {
   const log = logger.child({ layer: 'worker' });
-  const redis = batchWrites(createRedis(config.redisUrl, 'worker'));
+  const redis = batchWrites(createRedis(config, 'worker'));
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
-  const prefix = config.prefix;
-  const quota = createReplyQuota({ redis }, { prefix, ...config.quota });
-  const admission = createSendAdmission({ redis }, { prefix, ratePerSecond: config.worker.outboundRatePerSecond });
-  const marker = givenMarker ?? createSendMarker({ redis }, { prefix });
+  const keys = keysOf(config);
+  const quota = createReplyQuota({ redis }, { keys, ...config.quota });
+  const admission = createSendAdmission({ redis }, { keys, ratePerSecond: config.worker.outboundRatePerSecond });
+  const marker = givenMarker ?? createSendMarker({ redis }, { keys });
   const tokenWait = createTokenWait({ availability }, { baseMs: tokenWaitBaseMs, maxMs: tokenWaitMaxMs });
-  const outboundQueue = new Queue<OutboundJobData>(OUTBOUND_QUEUE, { connection: redis, prefix });
-  outboundQueue.on('error', (err) => (isConnectionError(err) ? log.debug({ err: err.message }, 'outbound queue connection error') : log.warn({ err: err.message }, 'outbound queue error')));
-  const common = { connection: redis, prefix, autorun: false, lockDuration, stalledInterval, maxStalledCount, name, ...keepFinished() };
+  const outboundQueues = accountQueues(keys, queueSpots(keys, config.apps), (prefix) => {
+    const q = new Queue<OutboundJobData>(OUTBOUND_QUEUE, { connection: redis, prefix });
+    q.on('error', (err) => (isConnectionError(err) ? log.debug({ err: err.message }, 'outbound queue connection error') : log.warn({ err: err.message }, 'outbound queue error')));
+    return q;
+  });
+  const outboundOf = (appid: string) => outboundQueues.of(appid);
+  const common = { connection: redis, autorun: false, lockDuration, stalledInterval, maxStalledCount, name, ...keepFinished() };
 
-  const inbound = queues.includes('inbound')
-    ? new Worker<InboundJobData, InboundResult>(
-        INBOUND_QUEUE,
-        createInboundProcessor(
-          { router: handlers.router, quota, outbound: outboundQueue, logger, handOver: createPassiveHandOver({ redis }, { prefix }) },
-          { jobTimeoutMs: config.worker.jobTimeoutMs, attempts: config.worker.attempts, backoffMs: outboundBackoffMs },
-        ),
-        { ...common, concurrency },
-      )
-    : undefined;
-  const outbound = queues.includes('outbound')
-    ? new Worker<OutboundJobData, OutboundResult>(
-        OUTBOUND_QUEUE,
-        createOutboundProcessor({ client, admission, queue: outboundQueue, marker, tokenWait, logger }, { fallbackWindowMs: config.quota.messageWindowS * 1000 }),
-        { ...common, concurrency: outboundConcurrency },
-      )
-    : undefined;
-  const workers = [inbound, outbound].filter((w): w is NonNullable<typeof w> => w !== undefined);
+  // One worker per queue (BullMQ consumes one queue per worker): on Redis Cluster, every account's
+  // queues and every inbound shard; the concurrency is each one's.
+  const inboundProcessor = createInboundProcessor(
+    { router: handlers.router, quota, outbound: outboundOf, logger, handOver: createPassiveHandOver({ redis }, { prefix: config.prefix }) },
+    { jobTimeoutMs: config.worker.jobTimeoutMs, attempts: config.worker.attempts, backoffMs: outboundBackoffMs },
+  );
+  const inboundWorkers = queues.includes('inbound')
+    ? queueSpots(keys, config.apps, { sharded: true }).map((s) => new Worker<InboundJobData, InboundResult>(INBOUND_QUEUE, inboundProcessor, { ...common, prefix: s.prefix, concurrency }))
+    : [];
+  const outboundProcessor = createOutboundProcessor({ client, admission, queue: outboundOf, marker, tokenWait, logger }, { fallbackWindowMs: config.quota.messageWindowS * 1000 });
+  const outboundWorkers = queues.includes('outbound')
+    ? queueSpots(keys, config.apps).map((s) => new Worker<OutboundJobData, OutboundResult>(OUTBOUND_QUEUE, outboundProcessor, { ...common, prefix: s.prefix, concurrency: outboundConcurrency }))
+    : [];
+  const [inbound] = inboundWorkers;
+  const [outbound] = outboundWorkers;
+  const outboundQueue = outboundQueues.all()[0]!;
+  const workers: Worker[] = [...inboundWorkers, ...outboundWorkers];
   for (const w of workers) {
     // Lost connections are told once per change of state (redis-state-log.ts), not per retry.
     w.on('error', (err) => (isConnectionError(err) ? log.debug({ queue: w.name, err: err.message }, 'worker connection error') : log.warn({ queue: w.name, err: err.message }, 'worker error')));
@@ -138,7 +149,10 @@ export function createWorkers(
   return {
     inbound,
     outbound,
+    inboundWorkers,
+    outboundWorkers,
     outboundQueue,
+    outboundQueues,
     redis,
     async start() {
       if (started) return;
@@ -147,16 +161,19 @@ export function createWorkers(
         w.run().catch((err: Error) => log.error({ queue: w.name, err: err.message }, 'worker stopped on an error'));
       }
       await Promise.all(workers.map((w) => w.waitUntilReady()));
-      log.info({ queues: workers.map((w) => w.name), concurrency, outboundConcurrency, lockDuration, stalledInterval }, 'workers running');
+      log.info({ queues: [...new Set(workers.map((w) => w.name))], ...(keys.layout === 'account' && { queueCount: workers.length }), concurrency, outboundConcurrency, lockDuration, stalledInterval }, 'workers running');
     },
     async close(deadline = deadlineIn(10_000)) {
       // Handlers first: the replies they queue while finishing can still be sent by `outbound`.
-      const left: string[] = [];
-      for (const w of workers) if (!(await finish(w, deadline))) left.push(w.name);
-      await settledBy(outboundQueue.close(), deadline.at);
+      const left = new Set<string>();
+      for (const group of [inboundWorkers, outboundWorkers] as Worker[][]) {
+        const finished = await Promise.all(group.map((w) => finish(w, deadline)));
+        group.forEach((w, i) => finished[i] || left.add(w.name));
+      }
+      await settledBy(outboundQueues.close(), deadline.at);
       redis.disconnect();
-      if (left.length > 0) log.warn({ queues: left, redis: redis.status }, 'workers not finished at the shutdown deadline (jobs still running, or Redis away): their jobs go to another worker once their locks expire');
-      log.info({ queues: workers.map((w) => w.name) }, 'workers closed');
+      if (left.size > 0) log.warn({ queues: [...left], redis: redis.status }, 'workers not finished at the shutdown deadline (jobs still running, or Redis away): their jobs go to another worker once their locks expire');
+      log.info({ queues: [...new Set(workers.map((w) => w.name))] }, 'workers closed');
     },
   };
 }

@@ -20,8 +20,8 @@ import { createPassiveRoute, type PassiveFate, type PassiveRoute } from './passi
 export interface InboundDeps {
   router: Router;
   quota: ReplyQuota;
-  /** Where replies go. */
-  outbound: Queue;
+  /** Where an account's replies go (its outbound queue). */
+  outbound: (appid: string) => Queue;
   logger: Logger;
   /** Reply modes passive and auto: hands the first reply to the receiver that waits for it. */
   handOver?: PassiveHandOver;
@@ -108,7 +108,7 @@ export function createInboundProcessor({ router, quota, outbound, logger, handOv
         if (passive && (await passive.route(reply))) return;
         const jobId = outboundJobId(dedupKey, index);
         const data: OutboundJobData = { appid, openid: s.openid, reply, inboundId: dedupKey, index, reqId, stamp: s.stamp, msgId: s.msgId, receivedAt, queuedAt: Date.now() };
-        await outbound.add(reply.msgtype, data, outboundJobOptions(jobId, reply, outboundOptions));
+        await outbound(data.appid).add(reply.msgtype, data, outboundJobOptions(jobId, reply, outboundOptions));
       },
     });
 

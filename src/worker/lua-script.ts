@@ -3,7 +3,7 @@
 // EVAL with the body each time made Redis hash the script per call and the client write it
 // out per call; the worker runs two scripts per message.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 
 /** Lua prelude: `now`, Redis's clock in epoch ms, so that every host agrees. */
 export const LUA_NOW_MS = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -12,7 +12,7 @@ export interface LuaScript {
   run(keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
 }
 
-export function createLuaScript({ redis }: { redis: Redis }, { source }: { source: string }): LuaScript {
+export function createLuaScript({ redis }: { redis: RedisConnection }, { source }: { source: string }): LuaScript {
   const sha = createHash('sha1').update(source).digest('hex');
   return {
     async run(keys, args) {

@@ -26,8 +26,8 @@ export interface OutboundDeps {
   client: OutboundClient;
   /** The user's reply quota and the appid's rate limit, in one call. */
   admission: SendAdmission;
-  /** The outbound queue, to look up the previous reply's state. */
-  queue: Queue;
+  /** The account's outbound queue, to look up the previous reply's state. */
+  queue: (appid: string) => Queue;
   /** Sends WeChat already accepted, by job id. */
   marker: SendMarker;
   /** How a send waits for an access_token that cannot be had. */
@@ -87,8 +87,8 @@ export function createOutboundProcessor({ client, admission, queue, marker, toke
     // quota counts once per job id).
     const first = d.index === 0;
     const [sentAt, previous, admittedEarly] = await Promise.all([
-      marker.sentAt(job.id!),
-      first ? undefined : queue.getJobState(outboundJobId(d.inboundId, d.index - 1)),
+      marker.sentAt(d.appid, job.id!),
+      first ? undefined : queue(d.appid).getJobState(outboundJobId(d.inboundId, d.index - 1)),
       first ? admit() : undefined,
     ]);
     if (sentAt !== null) {
@@ -125,7 +125,7 @@ export function createOutboundProcessor({ client, admission, queue, marker, toke
     }
     const ms = round(performance.now() - started);
     // Before anything else can fail or the process die: from here on this job is sent.
-    await marker.mark(job.id!).catch((err: Error) => log.error({ attempt, err: err.message }, 'send marker not written: a run of this job after a crash would send again'));
+    await marker.mark(d.appid, job.id!).catch((err: Error) => log.error({ attempt, err: err.message }, 'send marker not written: a run of this job after a crash would send again'));
     log.info({ attempt, ms, errcode: 0, outcome: 'sent', sinceReceivedMs: Date.now() - d.receivedAt, quota }, 'reply sent');
     return { errcode: 0, ms };
   };

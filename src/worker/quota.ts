@@ -5,12 +5,13 @@
 // worker refuses such a reply itself, at once, without an API call.
 // https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
 //
-// One hash per (appid, openid): ${prefix}:quota:${appid}:${openid}
+// One hash per (appid, openid): keys.quota(appid, openid) (redis-keys.ts)
 //   kind, allowed, used, start, expiresAt (ms), origin (the dedup key that opened it),
 //   j:<outbound job id> for each reply counted (a retried send is not counted twice).
 // A new interaction replaces the window unless the open one is at least as generous (as many
 // replies left and open as long) or started later (a late, retried job never resets a newer one).
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
+import type { RedisKeys } from '../redis-keys.js';
 import { createLuaScript, LUA_NOW_MS } from './lua-script.js';
 import { ReplyQuotaError } from './worker-errors.js';
 
@@ -28,7 +29,7 @@ export interface ReplyQuota {
 }
 
 export interface ReplyQuotaOptions {
-  prefix: string;
+  keys: RedisKeys;
   messageReplies: number;
   messageWindowS: number;
   eventReplies: number;
@@ -71,7 +72,7 @@ return redis.call('HMGET', KEYS[1], ${FIELDS})`;
  * Lua function take(key, jobId, count, now) → {status, kind, allowed, used, expiresAt}: counts one
  * reply (once per jobId; count '0' only checks the window, for typing). Status 1 ok, 0 no record,
  * -2 closed, -3 used up. Run by send-admission.ts in the same script as the rate limit.
- * No record is "unknown", not "closed": Redis may have lost it (a restart without persistence, a
+ * No record is "unknown", not "closed": RedisConnection may have lost it (a restart without persistence, a
  * flush, an eviction: issue 14), and refusing then failed every reply of the handlers running at
  * that moment. The reply is sent and WeChat's errcode (45015, 45047) decides.
  */
@@ -100,8 +101,6 @@ export function windowOrRefusal([status, kind, allowed, used, expiresAt]: TakeRe
   return new ReplyQuotaError('quota_exhausted', `all ${allowed} replies of the ${kind} window of ${openid} are used (WeChat would answer 45047)`);
 }
 
-/** The key of one user's window, for scripts that touch it together with other keys. */
-export const quotaKey = (prefix: string, appid: string, openid: string) => `${prefix}:quota:${appid}:${openid}`;
 
 /** HMGET kind, allowed, used, expiresAt → the open window, or null (none, or past its end). */
 function openWindow(h: (string | null)[]): QuotaWindow | null {
@@ -110,7 +109,7 @@ function openWindow(h: (string | null)[]): QuotaWindow | null {
   return { kind: h[0] as WindowKind, allowed, remaining: Math.max(0, allowed - Number(h[2])), expiresAt: Number(h[3]) };
 }
 
-export function createReplyQuota({ redis }: { redis: Redis }, { prefix, messageReplies, messageWindowS, eventReplies, eventWindowS }: ReplyQuotaOptions): ReplyQuota {
+export function createReplyQuota({ redis }: { redis: RedisConnection }, { keys, messageReplies, messageWindowS, eventReplies, eventWindowS }: ReplyQuotaOptions): ReplyQuota {
   const grant = { message: { allowed: messageReplies, windowMs: messageWindowS * 1000 }, event: { allowed: eventReplies, windowMs: eventWindowS * 1000 } };
   const openScript = createLuaScript({ redis }, { source: OPEN });
 
@@ -118,12 +117,12 @@ export function createReplyQuota({ redis }: { redis: Redis }, { prefix, messageR
     async open(appid, openid, { kind, stampMs, origin }) {
       const start = Math.min(stampMs, Date.now()); // a clock ahead of ours never stretches the window
       const { allowed, windowMs } = grant[kind];
-      const h = (await openScript.run([quotaKey(prefix, appid, openid)], [kind, allowed, start, start + windowMs, origin])) as (string | null)[];
+      const h = (await openScript.run([keys.quota(appid, openid)], [kind, allowed, start, start + windowMs, origin])) as (string | null)[];
       return openWindow(h);
     },
 
     async peek(appid, openid) {
-      return openWindow(await redis.hmget(quotaKey(prefix, appid, openid), 'kind', 'allowed', 'used', 'expiresAt'));
+      return openWindow(await redis.hmget(keys.quota(appid, openid), 'kind', 'allowed', 'used', 'expiresAt'));
     },
   };
 }

@@ -4,6 +4,7 @@
 // appid in Redis is both smaller and fairer: a job that finds the bucket empty is put back as
 // delayed for exactly the wait, which does not count as an attempt. The bucket is taken in the
 // same script as the reply quota (send-admission.ts), one round trip per send.
+import type { RedisKeys } from '../redis-keys.js';
 
 // Bucket of `burst` tokens refilled at `rate` per second; Redis's clock, so all hosts agree.
 // acquire(key, rate, burst, now) → 0 if the call may go now (a token is taken), else the ms to wait.
@@ -20,10 +21,8 @@ local function acquire(key, rate, burst, now)
   return wait
 end`;
 
-export const rateKey = (prefix: string, appid: string) => `${prefix}:rate:${appid}`;
-
 export interface RateLimiterOptions {
-  prefix: string;
+  keys: RedisKeys;
   ratePerSecond: number;
   burst?: number;
 }

@@ -3,12 +3,12 @@
 // only when that does not refuse it, a token from the appid's bucket (rate-limiter.ts), in that
 // order, in one script: each Redis round trip costs the worker more CPU than the Lua inside it
 // costs Redis.
-// Both keys live under config.prefix: on Redis Cluster the prefix's hash tag ({wxgate}) keeps
-// them in one slot, as BullMQ's own keys must be.
-import type { Redis } from 'ioredis';
+// Both keys belong to the account, so redis-keys.ts puts them in one Cluster slot, as one
+// script's keys must be.
+import type { RedisConnection } from '../redis.js';
 import { createLuaScript, LUA_NOW_MS } from './lua-script.js';
-import { quotaKey, TAKE_LUA_FUNCTION, windowOrRefusal, type QuotaWindow, type TakeReply } from './quota.js';
-import { ACQUIRE_LUA_FUNCTION, rateKey, type RateLimiterOptions } from './rate-limiter.js';
+import { TAKE_LUA_FUNCTION, windowOrRefusal, type QuotaWindow, type TakeReply } from './quota.js';
+import { ACQUIRE_LUA_FUNCTION, type RateLimiterOptions } from './rate-limiter.js';
 import { ReplyQuotaError } from './worker-errors.js';
 
 export interface Admission {
@@ -28,12 +28,12 @@ local r = take(KEYS[1], ARGV[1], ARGV[2], now)
 if r[1] >= 0 then r[6] = acquire(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), now) end
 return r`;
 
-export function createSendAdmission({ redis }: { redis: Redis }, { prefix, ratePerSecond, burst = ratePerSecond }: RateLimiterOptions): SendAdmission {
+export function createSendAdmission({ redis }: { redis: RedisConnection }, { keys, ratePerSecond, burst = ratePerSecond }: RateLimiterOptions): SendAdmission {
   const cap = Math.max(1, burst);
   const script = createLuaScript({ redis }, { source: ADMIT });
   return {
     async admit(appid, openid, jobId, { count = true } = {}) {
-      const r = (await script.run([quotaKey(prefix, appid, openid), rateKey(prefix, appid)], [jobId, count ? '1' : '0', ratePerSecond, cap])) as [...TakeReply, number?];
+      const r = (await script.run([keys.quota(appid, openid), keys.rate(appid)], [jobId, count ? '1' : '0', ratePerSecond, cap])) as [...TakeReply, number?];
       const window = windowOrRefusal(r as unknown as TakeReply, openid);
       if (window instanceof ReplyQuotaError) throw window;
       return { window, waitMs: Number(r[5] ?? 0) };

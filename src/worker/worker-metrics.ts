@@ -23,8 +23,8 @@ function attach(worker: Worker, metrics: Metrics, onDone: (job: Job, err?: Error
 }
 
 export function attachWorkerMetrics(workers: Workers, metrics: Metrics): void {
-  if (workers.inbound) {
-    attach(workers.inbound, metrics, (job, err, result) => {
+  for (const inbound of workers.inboundWorkers) {
+    attach(inbound, metrics, (job, err, result) => {
       const fate = (result as { passive?: string } | undefined)?.passive;
       const late = fate === 'late_custom' ? 'custom' : fate === 'late_dropped' ? 'dropped' : fate === 'held' ? 'held' : undefined;
       if (late) metrics.lateReplies.inc({ appid: (job.data as { appid?: string }).appid ?? '', fate: late });
@@ -33,8 +33,8 @@ export function attachWorkerMetrics(workers: Workers, metrics: Metrics): void {
       if (job.processedOn && receivedAt && job.attemptsMade <= 1) metrics.queueWaitSeconds.observe(Math.max(0, job.processedOn - receivedAt) / 1000);
     });
   }
-  if (workers.outbound) {
-    attach(workers.outbound, metrics, (job, err, result) => {
+  for (const outbound of workers.outboundWorkers) {
+    attach(outbound, metrics, (job, err, result) => {
       const appid = (job.data as { appid?: string }).appid ?? '';
       // A run after a crash that found its send marker made no API call.
       if ((result as { alreadySentAt?: number } | undefined)?.alreadySentAt !== undefined) return metrics.sendsAlreadySent.inc({ appid });

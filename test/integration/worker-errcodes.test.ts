@@ -8,6 +8,7 @@ import type { Fault } from '../../src/dev/mock-wechat/index.js';
 import { createDlq } from '../../src/worker/dlq.js';
 import { TEST_APP } from '../helpers/receiver.js';
 import { inboundId, newOpenid, settled, startHarness, text, type Harness } from '../fixtures/worker/harness.js';
+import { keysOf } from '../../src/redis-keys.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -99,7 +100,7 @@ describe('wxgate dlq', () => {
   it('lists a 45015 with its errcode, shows it, and retries it (this time it goes out)', async () => {
     const r = await sendWith({ errcode: 45015, count: 1 });
     expect(r.state).toBe('failed');
-    const dlq = createDlq({ redis: h.runtime!.workers.redis }, { prefix: h.t.config.prefix });
+    const dlq = createDlq({ redis: h.runtime!.workers.redis }, { keys: keysOf(h.t.config), apps: h.t.config.apps });
     try {
       const listed = await dlq.list('outbound', { limit: 1000 });
       expect(listed.find((j) => j.id === r.job.id)).toMatchObject({ queue: 'outbound', errcode: 45015, code: 'wechat_45015', openid: r.openid });

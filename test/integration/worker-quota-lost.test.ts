@@ -5,7 +5,7 @@
 // flushed); test/integration/redis-data-loss.test.ts does it with a FLUSHALL on a Redis of its own.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quotaKey } from '../../src/worker/quota.js';
+import { keysOf } from '../../src/redis-keys.js';
 import { TEST_APP } from '../helpers/receiver.js';
 import { inboundId, newOpenid, settled, startHarness, text, waitFor, type Harness } from '../fixtures/worker/harness.js';
 
@@ -27,7 +27,7 @@ async function replyWhoseQuotaIsLost(openid: string): Promise<string> {
   expect((await h.push(msg)).text).toBe('success');
   const id = `${inboundId(msg.MsgId as string)}_r0`;
   await waitFor(async () => (await h.outbound.getJobState(id)) === 'waiting', 'the queued reply');
-  const key = quotaKey(h.t.config.prefix, TEST_APP.appid, openid);
+  const key = keysOf(h.t.config).quota(TEST_APP.appid, openid);
   expect(await admin.exists(key)).toBe(1);
   await admin.del(key);
   return id;

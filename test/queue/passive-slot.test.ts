@@ -1,16 +1,15 @@
 // The receiver's wait for a passive reply and the worker's hand-over, against real Redis: a reply
 // has exactly one owner whatever the timing — the waiting request, or the worker's fallback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { createPassiveHandOver } from '../../src/queue/passive-hand-over.js';
 import { createPassiveSlots, GRACE_MS, passiveKeys, type PassiveSlots } from '../../src/queue/passive-slot.js';
-import { createRedis } from '../../src/redis.js';
+import { createRedis, type RedisConnection } from '../../src/redis.js';
 import { reply } from '../../src/worker/replies.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 
 const prefix = testPrefix('passive');
-let redis: Redis;
+let redis: RedisConnection;
 let slots: PassiveSlots;
 const logs = captureLogs();
 const handOver = () => createPassiveHandOver({ redis }, { prefix });

@@ -11,6 +11,7 @@ import { INBOUND_QUEUE, type SpooledJob } from '../../src/queue/jobs.js';
 import { bodyDigest, createNonceBodies, type NonceBodies } from '../../src/queue/nonce-bodies.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
+import { redisKeys } from '../../src/redis-keys.js';
 
 function job(id: string): SpooledJob {
   return {
@@ -30,7 +31,7 @@ beforeEach(async () => {
   prefix = testPrefix('spool');
   redis = new Redis(REDIS_URL);
   queue = new Queue(INBOUND_QUEUE, { connection: redis, prefix });
-  nonceBodies = createNonceBodies({ redis }, { prefix });
+  nonceBodies = createNonceBodies({ redis }, { keys: redisKeys({ prefix }) });
 });
 afterEach(async () => {
   await queue.close();
@@ -75,7 +76,7 @@ describe('spool drainer', () => {
     const spool = createSpool({ dir });
     for (const id of ['11', '12', '13']) await spool.append(job(id));
     await spool.append(job('11')); // a WeChat retry spooled twice
-    const drainer = createSpoolDrainer({ spool, queue, redis, nonceBodies, logger: captureLogs().logger }, { batchSize: 2 });
+    const drainer = createSpoolDrainer({ spool, route: () => queue, redis, nonceBodies, logger: captureLogs().logger }, { batchSize: 2 });
     expect(await drainer.drainOnce()).toBe(4);
     expect(await queue.count()).toBe(3);
     expect(await readdir(dir)).toEqual([]);
@@ -89,7 +90,7 @@ describe('spool drainer', () => {
     // The crash: half the lines made it into Redis, then the process died before the unlink.
     for (const id of ['21', '22']) await queue.add('text', job(id).data, { jobId: job(id).jobId });
     expect((await listSpoolFiles(dir)).map((f) => f.path)).toEqual([path]);
-    const drainer = createSpoolDrainer({ spool: createSpool({ dir }), queue, redis, nonceBodies, logger: captureLogs().logger });
+    const drainer = createSpoolDrainer({ spool: createSpool({ dir }), route: () => queue, redis, nonceBodies, logger: captureLogs().logger });
     await drainer.drainOnce();
     expect(await queue.count()).toBe(4);
     expect(await readdir(dir)).toEqual([]);
@@ -102,7 +103,7 @@ describe('spool drainer', () => {
     const live = createSpool({ dir, owner: `${hostPart}-${process.ppid}` });
     await dead.append(job('31'));
     await live.append(job('32'));
-    await createSpoolDrainer({ spool: self, queue, redis, nonceBodies, logger: captureLogs().logger }).drainOnce();
+    await createSpoolDrainer({ spool: self, route: () => queue, redis, nonceBodies, logger: captureLogs().logger }).drainOnce();
     expect((await queue.getJob(job('31').jobId))?.data.message.Content).toBe('31');
     expect(await queue.getJob(job('32').jobId)).toBeUndefined();
     expect((await listSpoolFiles(dir)).map((f) => f.owner)).toEqual([`${hostPart}-${process.ppid}`]);
@@ -116,7 +117,7 @@ describe('spool drainer', () => {
     await spool.append({ ...job('51'), guard }); // WeChat's retry of the same message
     await spool.append({ ...job('52'), guard }); // another body on the same signed URL
     const logs = captureLogs();
-    await createSpoolDrainer({ spool, queue, redis, nonceBodies, logger: logs.logger }).drainOnce();
+    await createSpoolDrainer({ spool, route: () => queue, redis, nonceBodies, logger: logs.logger }).drainOnce();
     expect(await queue.getJob(job('51').jobId)).toBeDefined();
     expect(await queue.getJob(job('52').jobId)).toBeUndefined();
     expect(logs.find((l) => l.reason === 'nonce_replayed')).toMatchObject({ dedupKey: job('52').jobId });
@@ -130,7 +131,7 @@ describe('spool drainer', () => {
     await spool.append({ ...job('61'), guard: { ...guard, bodyHash: bodyDigest('<xml>61</xml>') } }); // WeChat's retry
     await spool.append({ ...forged, guard: { ...guard, bodyHash: bodyDigest('<xml>forged</xml>') } });
     const logs = captureLogs();
-    await createSpoolDrainer({ spool, queue, redis, nonceBodies, logger: logs.logger }).drainOnce();
+    await createSpoolDrainer({ spool, route: () => queue, redis, nonceBodies, logger: logs.logger }).drainOnce();
     expect((await queue.getJob(job('61').jobId))?.data.message.Content).toBe('61');
     expect(logs.lines.filter((l) => l.reason === 'nonce_replayed')).toHaveLength(1);
   });
@@ -141,7 +142,7 @@ describe('spool drainer', () => {
     const path = await spool.rotate();
     await writeFile(path!, (await readFile(path!, 'utf8')) + '{"queue":"inbound","jobId":"m_', 'utf8');
     const logs = captureLogs();
-    expect(await createSpoolDrainer({ spool, queue, redis, nonceBodies, logger: logs.logger }).drainOnce()).toBe(1);
+    expect(await createSpoolDrainer({ spool, route: () => queue, redis, nonceBodies, logger: logs.logger }).drainOnce()).toBe(1);
     expect(logs.find((l) => l.msg === 'skipped a torn spool line')).toBeDefined();
   });
 });

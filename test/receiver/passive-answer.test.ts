@@ -8,7 +8,7 @@ import { reply } from '../../src/worker/replies.js';
 
 const CURRENT = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const PREVIOUS = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
-const app = createAppRegistry([{ appid: 'wxanswer00000001', token: 'tok', encodingAESKey: CURRENT, encodingAESKeyPrevious: PREVIOUS, tokenApi: 'stable', mode: 'compat', replyMode: 'passive' }]).resolve('wxanswer00000001');
+const app = createAppRegistry([{ appid: 'wxanswer00000001', token: 'tok', encodingAESKey: CURRENT, encodingAESKeyPrevious: PREVIOUS, tokenApi: 'stable', mode: 'compat', replyMode: 'passive', queueShards: 1 }]).resolve('wxanswer00000001');
 const message = toMessage({ ToUserName: 'gh_acct', FromUserName: 'oUser', CreateTime: '1700000000', MsgType: 'text', Content: 'hi', MsgId: '1' });
 
 describe('passiveAnswer', () => {

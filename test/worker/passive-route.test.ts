@@ -1,17 +1,16 @@
 // Where each reply goes in reply modes passive and auto, with the real hand-over on real Redis and
 // no receiver waiting (the fallbacks); test/integration/passive-replies.test.ts has the waiting ones.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { createPassiveHandOver } from '../../src/queue/passive-hand-over.js';
 import { passiveKeys } from '../../src/queue/passive-slot.js';
-import { createRedis } from '../../src/redis.js';
+import { createRedis, type RedisConnection } from '../../src/redis.js';
 import { createPassiveRoute } from '../../src/worker/passive-route.js';
 import { reply } from '../../src/worker/replies.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 
 const prefix = testPrefix('proute');
-let redis: Redis;
+let redis: RedisConnection;
 let n = 0;
 beforeAll(() => {
   redis = createRedis(REDIS_URL, 'worker');

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createReplyQuota } from '../../src/worker/quota.js';
 import { createSendAdmission } from '../../src/worker/send-admission.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
+import { redisKeys } from '../../src/redis-keys.js';
 
 const prefix = testPrefix('quota');
 const redis = new Redis(REDIS_URL);
@@ -11,9 +12,9 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const quota = createReplyQuota({ redis }, { prefix, messageReplies: 5, messageWindowS: 48 * 3600, eventReplies: 3, eventWindowS: 60 });
+const quota = createReplyQuota({ redis }, { keys: redisKeys({ prefix }), messageReplies: 5, messageWindowS: 48 * 3600, eventReplies: 3, eventWindowS: 60 });
 // Replies are counted by the send admission script; a rate too high to ever wait.
-const admission = createSendAdmission({ redis }, { prefix, ratePerSecond: 1e9 });
+const admission = createSendAdmission({ redis }, { keys: redisKeys({ prefix }), ratePerSecond: 1e9 });
 const take = (appid: string, openid: string, jobId: string, options?: { count?: boolean }) => admission.admit(appid, openid, jobId, options);
 const now = () => Date.now();
 let n = 0;

@@ -8,6 +8,7 @@ import { createTokenKeeper } from '../../src/wechat-api/token-keeper.js';
 import { normalizeReplies, reply, type Reply } from '../../src/worker/replies.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
+import { redisKeys } from '../../src/redis-keys.js';
 
 const ALL: [string, Reply, Record<string, unknown>][] = [
   ['text', reply.text('hi'), { text: { content: 'hi' } }],
@@ -53,8 +54,8 @@ describe('every reply type is accepted by the mock WeChat API', () => {
     const l = await mock.listen();
     close = l.close;
     const { logger } = captureLogs();
-    const apps = [{ appid: 'wxreplies', token: 'tok', appsecret: 's', tokenApi: 'stable' as const, mode: 'plain' as const, replyMode: 'custom' as const }];
-    const tokenKeeper = createTokenKeeper({ redis, logger }, { apps, apiBase: l.url, prefix });
+    const apps = [{ appid: 'wxreplies', token: 'tok', appsecret: 's', tokenApi: 'stable' as const, mode: 'plain' as const, replyMode: 'custom' as const, queueShards: 1 }];
+    const tokenKeeper = createTokenKeeper({ redis, logger }, { apps, apiBase: l.url, keys: redisKeys({ prefix }) });
     client = createWeChatClient({ tokenKeeper, logger }, { apiBase: l.url });
   });
   afterAll(async () => {
