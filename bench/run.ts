@@ -33,7 +33,7 @@ interface Suite {
   optIn?: boolean;
 }
 
-/** The suite's earlier records kept in results/ (named by archiveName), oldest first. */
+/** The suite's other records kept in results/ (named by archiveName), oldest first. */
 function earlierRecords(suite: string): { file: string; record: RecordedReceive }[] {
   const named = new RegExp(`^${suite}-\\d{4}-\\d{2}-\\d{2}-\\d{4}-.+\\.json$`);
   return readdirSync(RESULTS)
@@ -79,7 +79,7 @@ const SUITES: Record<string, Suite> = {
   receive: {
     run: (options) => benchReceive(options),
     smoke: (r: ReceiveBench) => smokeReasons(r),
-    table: (r: ReceiveBench) => [receiveTable(r), '', 'Earlier runs kept in results/, each judged by these targets from its own rounds (CPU figures: median and range of the rounds):', '', earlierRunsTable(earlierRecords('receive'))].join('\n'),
+    table: (r: ReceiveBench) => [receiveTable(r), '', 'Other runs kept in results/, each judged by these targets from its own rounds (CPU figures: median and range of the rounds):', '', earlierRunsTable(earlierRecords('receive'))].join('\n'),
   },
   instructions: {
     optIn: true,

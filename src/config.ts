@@ -105,7 +105,7 @@ export interface Config {
   };
   /** SIGTERM/SIGINT: the process is gone within this, whatever clients or Redis do. */
   readonly shutdownTimeoutMs: number;
-  /** The HTTP servers' limits on slow and idle clients (README "Timeouts"). */
+  /** The HTTP servers' limits on slow and idle clients (docs/operations.md, "Start and stop"). */
   readonly http: {
     /** Headers, and the whole request, must have arrived within this. */
     readonly requestTimeoutMs: number;

@@ -1,5 +1,5 @@
 // The receive suite's record as Markdown for bench/README.md: the targets with met or missed,
-// the per-target figures, the constant-rate runs, and the earlier runs kept in results/. Pure.
+// the per-target figures, the constant-rate runs, and the other runs kept in results/. Pure.
 import type { ReceiveBench } from '../receive.js';
 import type { Spread } from './median.js';
 import type { RoundCosts } from './paired-rounds.js';
@@ -54,7 +54,7 @@ function latencyOf(r: RecordedReceive): LatencyRuns | undefined {
   return r.rate && r.saturationRps && plaintext ? { rate: r.rate, saturationRps: r.saturationRps, p99Ms: plaintext.runs.map((x) => x.p99) } : undefined;
 }
 
-/** The earlier runs kept in results/, each judged by today's targets from its own rounds. */
+/** The other runs kept in results/, each judged by the present targets from its own rounds. */
 export function earlierRunsTable(runs: readonly { readonly file: string; readonly record: RecordedReceive }[]): string {
   const rows = runs.map(({ file, record }) => {
     const verdicts = judgeReceiveTargets(record.perRound.map(costsOf), latencyOf(record));

@@ -1,4 +1,4 @@
-// The message centre's PostgreSQL connection pool (node-postgres; README says why pg) with
+// The message centre's PostgreSQL connection pool (node-postgres; docs/dependencies.md says why pg) with
 // wxgate's schema first on the search_path, so the tables can live in a schema of their own.
 import pg from 'pg';
 import type { Logger } from '../logger.js';

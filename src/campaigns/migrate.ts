@@ -1,7 +1,7 @@
 // Versioned migrations, applied at start: plain numbered SQL files (migrations/NNN_name.sql),
 // each run once in its own transaction and recorded in wxgate_migrations. Every serve and
 // worker process runs this at start; a transaction-scoped advisory lock makes the others wait
-// for the first, so two processes never apply the same file. README says why no tool.
+// for the first, so two processes never apply the same file. docs/dependencies.md says why no tool.
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logger.js';

@@ -1,7 +1,7 @@
 // The environment variables of `serve`, `worker` and `all`, for their --help (issue 16: it only
 // said "see README"). The defaults are not written here: they are read from what loadConfig
 // gives when nothing is set, so the help cannot drift from src/config.ts. A test checks that
-// every variable config.ts reads is in this list, and in the README's configuration table.
+// every variable config.ts reads is in this list, and in docs/configuration.md's table.
 import { loadConfig, type Config } from '../config.js';
 
 export type ServiceCommand = 'serve' | 'worker' | 'all';
@@ -91,5 +91,5 @@ export function commandHelp(command: ServiceCommand, description: string): strin
   const nameWidth = Math.max(...rows.map((r) => r[0].length)) + 2;
   const valueWidth = Math.max(...rows.map((r) => r[1].length)) + 2;
   const table = rows.map(([name, value, meaning]) => `  ${name.padEnd(nameWidth)}${value.padEnd(valueWidth)}${meaning}`).join('\n');
-  return `usage: wxgate ${command}\n\n${description.trim()}\n\nEnvironment (name, default, meaning; README "Configuration" says more):\n${table}\n`;
+  return `usage: wxgate ${command}\n\n${description.trim()}\n\nEnvironment (name, default, meaning; docs/configuration.md says more):\n${table}\n`;
 }

@@ -1,5 +1,6 @@
-// The --help table (src/cli/variables.ts) against what src/config.ts reads and what the README
-// documents: a variable added to one and not the others fails here, not in a user's hands.
+// The --help table (src/cli/variables.ts) against what src/config.ts reads and what
+// docs/configuration.md documents: a variable added to one and not the others fails here, not in
+// a user's hands.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { commandHelp, VARIABLES } from '../../src/cli/variables.js';
@@ -11,10 +12,12 @@ function readByConfig(): string[] {
   return [...new Set(names)].sort();
 }
 
-/** The names in the README's configuration table, with "A / _B" read as A and A's stem + _B. */
+/** The names in docs/configuration.md's table, with "A / _B" read as A and A's stem + _B. */
 function documented(): Set<string> {
-  const readme = readFileSync('README.md', 'utf8');
-  const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+  const doc = readFileSync('docs/configuration.md', 'utf8');
+  const header = doc.indexOf('| variable | default | meaning |');
+  expect(header).toBeGreaterThan(-1);
+  const table = doc.slice(header).split('\n\n')[0]!;
   const names = new Set<string>();
   for (const row of table.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| variable'))) {
     let last = '';
@@ -33,9 +36,14 @@ describe('the variables of serve, worker and all', () => {
     expect(readByConfig().filter((n) => !listed.includes(n))).toEqual([]);
   });
 
-  it('are all in the README\'s configuration table', () => {
-    const readme = documented();
-    expect(VARIABLES.map((v) => v.name).filter((n) => !readme.has(n))).toEqual([]);
+  it('are all in docs/configuration.md', () => {
+    const doc = documented();
+    expect(VARIABLES.map((v) => v.name).filter((n) => !doc.has(n))).toEqual([]);
+  });
+
+  it('docs/configuration.md documents every variable config.ts reads', () => {
+    const doc = documented();
+    expect(readByConfig().filter((n) => !doc.has(n))).toEqual([]);
   });
 
   it('--help shows the defaults config.ts gives', () => {
