@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import type { KeyLayout } from './redis-keys.js';
-import type { ClusterNodeAddress } from './redis.js';
 
 /**
  * Which pushes an account accepts (issue 14): `plain` plaintext only, `safe` encrypted only
@@ -40,6 +39,12 @@ export interface AppConfig {
   readonly replyMode: ReplyMode;
   /** Inbound queue shards on Redis Cluster (WXGATE_QUEUE_SHARDS, or the file's queueShards); 1: one queue. */
   readonly queueShards: number;
+}
+
+/** One node of a Redis Cluster (REDIS_CLUSTER_NODES). */
+export interface ClusterNodeAddress {
+  readonly host: string;
+  readonly port: number;
 }
 
 export interface Config {

@@ -5,16 +5,16 @@
 // With REDIS_CLUSTER_NODES the same roles get an ioredis Cluster instead (issue 18): BullMQ
 // takes it as its connection, and redis-keys.ts keeps each command's keys in one slot.
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { ClusterNodeAddress } from './config.js';
 
 export type RedisRole = 'producer' | 'worker';
 
 /** One Redis or a cluster: the command API wxgate uses is the same on both. */
 export type RedisConnection = Redis | Cluster;
 
-export interface ClusterNodeAddress {
-  readonly host: string;
-  readonly port: number;
-}
+// Its shape lives in config.ts, which must not pull ioredis's types into the handlers' declarations
+// (test/package/installed-package.test.ts).
+export type { ClusterNodeAddress };
 
 /** Where Redis is: a URL (REDIS_URL), or the cluster's nodes (REDIS_CLUSTER_NODES). */
 export interface RedisTarget {
