@@ -1,6 +1,7 @@
 // `wxgate simulate`: push signed (and encrypted) messages to a URL as WeChat does — 5 s timeout,
 // 3 deliveries, the same MsgId on each — and summarise in the words of WeChat's alerts.
-// Exit 0 when every message was acknowledged on its first delivery, 1 otherwise, 2 for bad usage.
+// Exit 0 when every message was acknowledged on its first delivery (and no passive reply in the
+// answers is one WeChat would refuse), 1 otherwise, 2 for bad usage.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { isSimKind, SIM_KINDS, type SimKind } from '../dev/simulator/message-kinds.js';
@@ -106,7 +107,8 @@ export async function run(argv: string[], env: Record<string, string | undefined
     }
     const summary = await simulate(options);
     process.stdout.write(v.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
-    return summary.acknowledged.first === summary.messages && summary.notSent === 0 ? 0 : 1;
+    // A passive reply WeChat would refuse (bad signature, not decryptable, another addressee) fails the run too.
+    return summary.acknowledged.first === summary.messages && summary.notSent === 0 && summary.passiveRefused === 0 ? 0 : 1;
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`wxgate simulate: ${(err as Error).message}\n\n${USAGE}`);

@@ -135,6 +135,11 @@ export function classifyDelivery(d: Delivery): DeliveryVerdict {
   const answerMs = a?.ms ?? r?.ms;
   const status = a?.status ?? r?.status;
   const base = { answerMs, status };
+  // Retry mode (WXGATE_PASSIVE_USE_RETRIES): the receiver left the delivery unanswered on purpose
+  // so that WeChat delivers the push again for its reply (docs/passive-replies.md).
+  if (r?.answer === 'run_out') {
+    return { ...base, result: 'slow', layer: 'receive: passive retry mode', reason: 'run_out', text: `left unanswered on purpose (WXGATE_PASSIVE_USE_RETRIES=1): the reply was not ready after ${formatMs(r.replyWaitMs)}, so WeChat delivers the push again and counts a timeout` };
+  }
   // 499: WeChat hung up before nginx answered, which it does at 5 s.
   if (status === 499) {
     const s = stalled(d, base, 'abandoned');

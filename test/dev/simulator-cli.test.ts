@@ -74,6 +74,10 @@ describe('passive replies in the answer (issue 17)', () => {
     const r = await capture(() => simulate(['--url', s.url, ...FLAGS, '--aes-key', AES_KEY, '--mode', 'aes', '--count', '2', '--wait', '0'], {}));
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^passive reply text "hi there" \(encrypted: signature ok, decrypted\)$/m);
+    const forged = await server(passiveAnswer('hi there', { token: 'othertoken' }));
+    const bad = await capture(() => simulate(['--url', forged.url, ...FLAGS, '--aes-key', AES_KEY, '--mode', 'aes', '--count', '2', '--wait', '0'], {}));
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/^passive reply — WeChat would refuse it: MsgSignature does not match; 2 of 2 WeChat would refuse$/m);
   });
 });
 

@@ -13,6 +13,7 @@ import { traceLogs } from '../../src/trace/trace.js';
 import { buildPush, textMessage } from '../../src/dev/pushes.js';
 import { startTestReceiver, TEST_APP, type TestReceiver } from '../helpers/receiver.js';
 import { findNginx, freePort, startNginx, testConfig, waitForFile, type LocalNginx } from './nginx-helper.js';
+import { startHarness, type Harness } from '../fixtures/worker/harness.js';
 
 const found = findNginx();
 
@@ -206,4 +207,26 @@ describe('a push through nginx', () => {
     expect((await send(nginx!.port, '/', { method: 'GET' })).status).toBe(404);
     expect((await send(nginx!.port, '/wechat', { method: 'DELETE' })).status).toBe(403);
   });
+});
+
+describe('the wait for a passive reply through nginx', () => {
+  let h: Harness | undefined;
+  let nginx: LocalNginx | undefined;
+  beforeAll(async () => {
+    if (!found.path) throw new Error(found.problem);
+    // No workers: nobody replies, so the receiver waits the longest wait there is, then answers.
+    h = await startHarness({ env: { WECHAT_REPLY_MODE: 'passive', WXGATE_PASSIVE_WAIT_MS: '4500' }, workers: false });
+    nginx = await startNginx({ nginx: found.path, upstreams: [Number(new URL(h.t.url).port)] });
+  }, 30_000);
+  afterAll(async () => {
+    await nginx?.stop();
+    await h?.close();
+  });
+
+  it('a receiver that waits WXGATE_PASSIVE_WAIT_MS=4500 is answered through, not cut by nginx with a 504', async () => {
+    const p = push('oWAIT1', `93${Date.now()}`);
+    const reply = await send(nginx!.port, p.path, { body: p.body });
+    expect(reply).toMatchObject({ status: 200, body: 'success' });
+    expect(h!.t.logs.find((l) => l.layer === 'receive' && l.openid === 'oWAIT1')).toMatchObject({ answer: 'too_late' });
+  }, 15_000);
 });

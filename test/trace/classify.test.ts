@@ -7,6 +7,13 @@ describe('classifyDelivery', () => {
     expect(classifyDelivery({ access: accessEvent(), receive: receiveEvent() })).toMatchObject({ result: 'ok', answerMs: 5, status: 200 });
   });
 
+  it('a delivery left unanswered in passive retry mode: a timeout on purpose, whatever nginx logged (issue 17)', () => {
+    const receive = receiveEvent({ ms: 300, answer: 'run_out', replyWaitMs: 300 });
+    for (const access of [accessEvent({ status: 499, ms: 5000 }), undefined]) {
+      expect(classifyDelivery({ access, receive })).toMatchObject({ result: 'slow', layer: 'receive: passive retry mode', reason: 'run_out' });
+    }
+  });
+
   it('slow in nginx while the receiver was quick: access/network', () => {
     const v = classifyDelivery({ access: accessEvent({ ms: 5200, upstreamMs: 4 }), receive: receiveEvent({ ms: 3 }) });
     expect(v).toMatchObject({ result: 'slow', layer: 'access/network', answerMs: 5200 });
