@@ -8,7 +8,7 @@ import { toMessage } from '../../src/wechat/messages.js';
 import { parseXml } from '../../src/wechat/xml.js';
 import { reply } from '../../src/worker/replies.js';
 
-const app = createAppRegistry([{ appid: 'wxwait0000000001', token: 'tok', tokenApi: 'stable', mode: 'plain', replyMode: 'passive' }]).resolve('wxwait0000000001');
+const app = createAppRegistry([{ appid: 'wxwait0000000001', token: 'tok', tokenApi: 'stable', mode: 'plain', replyMode: 'passive', queueShards: 1 }]).resolve('wxwait0000000001');
 const message = toMessage({ ToUserName: 'gh_a', FromUserName: 'oU', CreateTime: '1', MsgType: 'text', Content: 'x', MsgId: '1' });
 const ended = (result: WaitResult): PassiveSlot => ({ wait: async () => result, cancel: () => undefined });
 const answer = (result: WaitResult, retries = false) => awaitPassiveReply(ended(result), { waitMs: 100, retries, app, message, wire: 'plain', nonce: 'n', nowS: () => 1700000000 });
