@@ -1,7 +1,7 @@
 // The keeper against real Redis and the mock WeChat API. Several keepers, each on its own Redis
 // connection, stand for several processes (the child-process versions are in
 // test/integration/token-processes.test.ts).
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fingerprint } from '../../src/fingerprint.js';
 import { createWeChatClient } from '../../src/wechat-api/client.js';
 import { TransientApiError, WeChatApiError } from '../../src/wechat-api/errcodes.js';
@@ -232,7 +232,9 @@ describe('token keeper: fetch failures', () => {
     expect(failLine).toMatchObject({ level: 50, appid: APPID, errcode: 40125, source: 'stable' });
     expect(typeof failLine!.ms).toBe('number');
     expect(h.logs.raw.join('')).not.toContain('the-wrong-secret');
-    expect((await a.stats(APPID)).backoff).toMatchObject({ code: 'wechat_40125' });
+    // The backoff key lives only until the next attempt: while that attempt's fetch is in flight
+    // there is none, so wait for it to be recorded again rather than read it at one instant.
+    await vi.waitFor(async () => expect((await a.stats(APPID)).backoff).toMatchObject({ code: 'wechat_40125' }), { timeout: 5000, interval: 50 });
   });
 
   it('quota refused (45009): an error line, and the longest backoff', async () => {
