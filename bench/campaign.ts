@@ -207,13 +207,17 @@ function steadyRate(times: number[]): { perSecond: number; spanS: number } {
   return { perSecond: Math.round(((hi - lo) / dt) * 10) / 10, spanS: Math.round(((t[t.length - 1]! - t[0]!) / 1000) * 10) / 10 };
 }
 
-interface PhaseSpec {
+export interface PhaseSpec {
   name: string;
   rate?: number;
   crash?: boolean;
+  /** Node flags for serve and the first worker (default: WXGATE_BENCH_NODE_ARGS). */
+  nodeArgs?: readonly string[];
+  /** More variables for serve and the workers (a setting compared side by side). */
+  env?: Record<string, string>;
 }
 
-async function runPhase(mock: MockWeChat, mockUrl: string, spec: PhaseSpec, dir: string): Promise<PhaseResult> {
+export async function runPhase(mock: MockWeChat, mockUrl: string, spec: PhaseSpec, dir: string): Promise<PhaseResult> {
   const prefix = `wxbench-camp-${randomBytes(4).toString('hex')}`;
   const schema = `wxbench_${randomBytes(4).toString('hex')}`;
   const db = new pg.Pool({ connectionString: DATABASE_URL, max: 2, options: `-c search_path=${schema}` });
@@ -227,11 +231,12 @@ async function runPhase(mock: MockWeChat, mockUrl: string, spec: PhaseSpec, dir:
     WXGATE_REQUEST_TIMEOUT_MS: '300000',
     ...(spec.rate ? { WXGATE_TEMPLATE_RATE: String(spec.rate) } : {}),
     ...(process.env.WXGATE_TEMPLATE_CONCURRENCY ? { WXGATE_TEMPLATE_CONCURRENCY: process.env.WXGATE_TEMPLATE_CONCURRENCY } : {}),
+    ...spec.env,
   };
+  const nodeArgs = spec.nodeArgs ?? process.env.WXGATE_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   mock.state.reset();
-  const serve = await startWxgate({ command: 'serve', env, logFile: join(dir, `${spec.name}-serve.log`), nodeArgs: process.env.WXGATE_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
+  const serve = await startWxgate({ command: 'serve', env, logFile: join(dir, `${spec.name}-serve.log`), nodeArgs });
   const metricsPort = await freePort();
-  const nodeArgs = process.env.WXGATE_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const workers = [await startWxgate({ command: 'worker', env: { ...env, WXGATE_METRICS_PORT: String(metricsPort) }, logFile: join(dir, `${spec.name}-worker-1.log`), nodeArgs })];
   if (spec.crash) workers.push(await startWxgate({ command: 'worker', env, logFile: join(dir, `${spec.name}-worker-2.log`) }));
   mock.state.templates.configure({
