@@ -329,6 +329,12 @@ export async function benchCampaign(): Promise<CampaignBench> {
   return { recipients: N, machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, phases };
 }
 
+/** Why a run is not the recorded one: fewer recipients or only some phases (printed, not recorded). */
+export function campaignSmoke(r: CampaignBench): string[] {
+  const missing = ['unlimited', 'rate', 'crash'].filter((p) => !r.phases.some((x) => x.phase === p));
+  return [...(r.recipients < 100_000 ? [`${r.recipients} recipients, fewer than 100,000`] : []), ...(missing.length > 0 ? [`without the phase ${missing.join(', ')}`] : [])];
+}
+
 export function campaignTable(r: CampaignBench): string {
   const rows = r.phases.map((p) => {
     const rss = Object.entries(p.rssMb).map(([k, v]) => `${k} +${v.growth} (${v.start}→${v.peak})`).join('; ');

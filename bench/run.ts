@@ -9,7 +9,7 @@ import { writeFileSync, mkdirSync, readFileSync, existsSync, readdirSync } from 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchCampaign, campaignTable } from './campaign.js';
+import { benchCampaign, campaignSmoke, campaignTable } from './campaign.js';
 import { benchE2E, e2eTable } from './e2e.js';
 import { benchPassive, passiveTable } from './passive.js';
 import { benchInstructions } from './instructions.js';
@@ -99,7 +99,7 @@ const SUITES: Record<string, Suite> = {
   },
   e2e: { run: () => benchE2E(), table: e2eTable },
   'slow-handler': { run: () => benchSlowHandler(), table: slowHandlerTable },
-  campaign: { optIn: true, run: () => benchCampaign(), table: campaignTable },
+  campaign: { optIn: true, run: () => benchCampaign(), smoke: campaignSmoke, table: campaignTable },
   passive: { optIn: true, run: () => benchPassive(), table: passiveTable },
   'token-storm': {
     script: 'token-storm.ts',

@@ -110,6 +110,12 @@ export interface Config {
   };
   /** SIGTERM/SIGINT: the process is gone within this, whatever clients or Redis do. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * V8's heap growing factor as a percentage (--heap-growing-percent): after each full GC the old
+   * generation may grow by this much before the next; 0: V8's own factor (up to 4×). Applied by
+   * serve, worker and all at start (heap-growth.ts; issue 15, the campaign's RSS).
+   */
+  readonly heapGrowingPercent: number;
   /** The HTTP servers' limits on slow and idle clients (docs/operations.md, "Start and stop"). */
   readonly http: {
     /** Headers, and the whole request, must have arrived within this. */
@@ -129,6 +135,9 @@ export interface Config {
     readonly useRetries: boolean;
   };
 }
+
+/** Chosen from the campaign benchmark's comparison (bench/README.md, "campaign"; issue 15). */
+const DEFAULT_HEAP_GROWING_PERCENT = 0;
 
 const AES_KEY = /^[A-Za-z0-9+/]{43}$/;
 
@@ -405,6 +414,7 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
     }),
     campaigns: campaignsConfig(env),
     shutdownTimeoutMs: int(env, 'WXGATE_SHUTDOWN_TIMEOUT_MS', 10_000, { min: 500, max: 600_000 }),
+    heapGrowingPercent: int(env, 'WXGATE_HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, { min: 0, max: 300 }),
     http: Object.freeze({
       requestTimeoutMs: int(env, 'WXGATE_REQUEST_TIMEOUT_MS', 10_000, { min: 500, max: 300_000 }),
       idleTimeoutMs: int(env, 'WXGATE_IDLE_TIMEOUT_MS', 5000, { min: 100, max: 300_000 }),

@@ -2,6 +2,7 @@
 // with one /metrics for both halves and the internal API when WXGATE_INTERNAL_TOKEN is set.
 // The receiver listens first and whatever the workers' state: with Redis away the workers wait
 // and retry in the background while the receiver spools (issue 14 item 7).
+import { applyHeapGrowth } from '../heap-growth.js';
 import { loadConfig } from '../config.js';
 import { closeBy } from '../deadline.js';
 import { createMetrics } from '../metrics.js';
@@ -26,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
+  applyHeapGrowth(config.heapGrowingPercent);
   const logger = commandLogger(config);
   const metrics = createMetrics();
   // One Redis watch for the process: the runtime's, shared with the receiver (one line per change, not two).

@@ -1,6 +1,7 @@
 // `wxgate serve`: the receiver alone (run several behind nginx; workers run elsewhere). With
 // WXGATE_INTERNAL_TOKEN set it also serves the internal token API, with a keeper of its own
 // (the Redis lock keeps it to one fetch however many processes run one).
+import { applyHeapGrowth } from '../heap-growth.js';
 import { loadConfig } from '../config.js';
 import { closeBy } from '../deadline.js';
 import { createMetrics } from '../metrics.js';
@@ -23,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
+  applyHeapGrowth(config.heapGrowingPercent);
   const logger = commandLogger(config);
   const metrics = createMetrics();
   const api = config.internalToken ? createApiRuntime({ config, logger }) : undefined;

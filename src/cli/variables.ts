@@ -55,6 +55,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'WXGATE_IDLE_TIMEOUT_MS', of: (c) => c.http.idleTimeoutMs, meaning: 'no byte of a request for this long: closed', commands: ALL },
   { name: 'WXGATE_KEEPALIVE_TIMEOUT_MS', of: (c) => c.http.keepAliveTimeoutMs, meaning: 'idle keep-alive connections closed after this', commands: ALL },
   { name: 'WXGATE_SHUTDOWN_TIMEOUT_MS', of: (c) => c.shutdownTimeoutMs, meaning: 'SIGTERM: the process is gone within this', commands: ALL },
+  { name: 'WXGATE_HEAP_GROWING_PERCENT', of: (c) => c.heapGrowingPercent, meaning: 'V8 heap growth per full GC, % (0: V8\'s own); bounds RSS', commands: ALL },
   { name: 'WXGATE_WORKER_CONCURRENCY', of: (c) => c.worker.concurrency, meaning: 'handlers (and sends) at once per process', commands: WORKERS },
   { name: 'WXGATE_JOB_TIMEOUT_MS', of: (c) => c.worker.jobTimeoutMs, meaning: 'a handler\'s time limit', commands: WORKERS },
   { name: 'WXGATE_JOB_ATTEMPTS', of: (c) => c.worker.attempts, meaning: 'tries per inbound job', commands: ALL },

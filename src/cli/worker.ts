@@ -1,6 +1,7 @@
 // `wxgate worker`: the workers alone (run several on any number of machines; receivers elsewhere).
 // With WXGATE_METRICS_PORT set it serves /healthz, /readyz and /metrics there.
 import Koa from 'koa';
+import { applyHeapGrowth } from '../heap-growth.js';
 import { loadConfig } from '../config.js';
 import { createMetrics } from '../metrics.js';
 import { createHealthRoutes } from '../receiver/health-routes.js';
@@ -41,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
+  applyHeapGrowth(config.heapGrowingPercent);
   const logger = commandLogger(config);
   const metrics = createMetrics();
   const runtime = await createWorkerRuntime({ config, logger, metrics });
