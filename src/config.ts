@@ -137,7 +137,7 @@ export interface Config {
 }
 
 /** Chosen from the campaign benchmark's comparison (bench/README.md, "campaign"; issue 15). */
-const DEFAULT_HEAP_GROWING_PERCENT = 0;
+const DEFAULT_HEAP_GROWING_PERCENT = 20;
 
 const AES_KEY = /^[A-Za-z0-9+/]{43}$/;
 
