@@ -267,7 +267,7 @@ describe('a spooled push in reply mode auto', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(await h.push(msg)).toEqual({ status: 200, text: 'success' });
     const line = await receiveLine(h, inboundId(msg.MsgId as string));
-    expect(line).toMatchObject({ outcome: 'spooled', answer: 'success', replyWaitMs: expect.any(Number) });
+    expect(line).toMatchObject({ outcome: 'spooled', answer: 'success', waitSkipped: 'spooled', replyWaitMs: expect.any(Number) });
     await sleeping;
     admin.disconnect();
     const sent = await waitFor(() => h.sentTo(openid).length === 1 && h.sentTo(openid), 'the reply after the drain', 30_000);
