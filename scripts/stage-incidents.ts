@@ -117,7 +117,7 @@ const SCENARIOS: Record<string, Scenario> = {
       };
     },
   },
-  // wxgate frozen (SIGSTOP) for 7 s: nginx gives up on it after its 3 s upstream timeout (504).
+  // wxgate frozen (SIGSTOP) for 7 s: nginx gives up on it once its proxy_read_timeout (4800ms, nginx/nginx.conf) runs out (504).
   'receiver-frozen': {
     accounts: [ACCOUNT_A],
     async run(s) {

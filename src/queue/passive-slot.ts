@@ -45,7 +45,12 @@ export interface PassiveSlots {
    * `retries`: passive retry mode, where a reply the worker held for a later delivery is picked up.
    */
   open(dedupKey: string, options: { retries: boolean }): PassiveSlot | undefined;
+  /** Why open() gives no slot right now (the receive line's `waitSkipped`), undefined when it would give one. */
+  unavailable(): SlotUnavailable | undefined;
 }
+
+/** no_subscription: this receiver's hand-over channel is not subscribed (not yet, or lost with its connection); redis_not_ready: the command connection is down. */
+export type SlotUnavailable = 'no_subscription' | 'redis_not_ready';
 
 // The push's keys share one hash tag, its dedup key, so the hand-over script's keys sit in one
 // slot on Redis Cluster (docs/redis-cluster.md) while pushes still spread over the slots. Under a
@@ -112,8 +117,13 @@ export function createPassiveSlots({ redis, subscriber, logger }: PassiveSlotsDe
   });
   subscriber.on('error', (err) => log.debug({ err: err.message }, 'passive subscriber connection error'));
 
+  function unavailable(): SlotUnavailable | undefined {
+    if (!subscribed) return 'no_subscription';
+    return redis.status === 'ready' ? undefined : 'redis_not_ready';
+  }
+
   function open(dedupKey: string, { retries }: { retries: boolean }): PassiveSlot | undefined {
-    if (!subscribed || redis.status !== 'ready') return undefined;
+    if (unavailable() !== undefined) return undefined;
     const keys = passiveKeys(prefix, dedupKey);
     const waiter = String(++seq);
     const value = `${channel} ${waiter}`;
@@ -173,6 +183,7 @@ export function createPassiveSlots({ redis, subscriber, logger }: PassiveSlotsDe
 
   return {
     open,
+    unavailable,
     async start(timeoutMs = 5000) {
       const subscribing = subscriber.subscribe(channel).then(() => {
         started = true;

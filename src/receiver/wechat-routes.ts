@@ -161,10 +161,14 @@ export function createWechatRoutes(
       const acked = performance.now() - started;
       metrics?.acked(appid, push.mode, stored.outcome, steps, acked);
       const waitStarted = performance.now();
-      const passive: PassiveOutcome = stored.outcome === 'spooled' || !slot ? (slot?.cancel(), { answer: 'success' }) : await awaitPassiveReply(slot, { waitMs, retries, app, message: push.message, wire: push.mode, nonce: query.nonce!, nowS });
+      // `success` at once, and the line says why (the operator otherwise sees a passive account
+      // answering `success` with no wait and no reason): spooled, no worker can see it in time;
+      // or no slot, this receiver's hand-over subscription or Redis connection is down.
+      const waitSkipped = stored.outcome === 'spooled' ? 'spooled' : !slot ? (slots?.unavailable() ?? 'no_subscription') : undefined;
+      const passive: PassiveOutcome = waitSkipped !== undefined || !slot ? (slot?.cancel(), { answer: 'success' }) : await awaitPassiveReply(slot, { waitMs, retries, app, message: push.message, wire: push.mode, nonce: query.nonce!, nowS });
       const waited = round(performance.now() - waitStarted);
       const total = performance.now() - started;
-      Object.assign(fields, { status: 200, outcome: stored.outcome, steps, answer: passive.answer, replyWaitMs: waited, ...(passive.handOverMs !== undefined && { handOverMs: passive.handOverMs }), ms: round(total) });
+      Object.assign(fields, { status: 200, outcome: stored.outcome, steps, answer: passive.answer, ...(waitSkipped !== undefined && { waitSkipped }), replyWaitMs: waited, ...(passive.handOverMs !== undefined && { handOverMs: passive.handOverMs }), ms: round(total) });
       metrics?.passive(appid, passive.answer, waited);
       if (passive.answer === 'run_out') {
         log.info(fields, 'push acknowledged: no answer, so that WeChat delivers it again for the reply');

@@ -223,7 +223,7 @@ function verdictOf(x: VerdictInput): AlertAnalysis['verdict'] {
     const verb = kind.family === 'timeout' ? 'were not answered within 5 s' : kind.family === 'failure' ? 'were not answered success' : 'failed';
     return { layer: failures[0]!.layer, detail: failureDetail(failures, counts, what, verb) };
   }
-  // WeChat named one kind, the logs show another (a 504 at nginx's 3 s reads as 回应失败 to
+  // WeChat named one kind, the logs show another (a 504 at nginx's read timeout reads as 回应失败 to
   // WeChat, yet gets pasted as 请求超时): the evidence decides, and says so.
   if (otherFailures.length > 0) {
     const detail = failureDetail(otherFailures, counts, what, 'failed');

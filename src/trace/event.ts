@@ -55,6 +55,8 @@ export interface LogEvent {
   waitMs?: number;
   /** Reply modes passive and auto (receive lines): how the push was answered, after how long a wait for the reply. */
   answer?: string;
+  /** `success` without a wait, and why: spooled, no_subscription, redis_not_ready. */
+  waitSkipped?: string;
   replyWaitMs?: number;
   handOverMs?: number;
   steps?: Record<string, number>;

@@ -84,6 +84,7 @@ export function parseWxgate(o: Json): LogEvent | undefined {
   set('campaignId', str(o.campaignId));
   set('waitMs', num(o.waitMs));
   set('answer', intern(str(o.answer)));
+  set('waitSkipped', intern(str(o.waitSkipped)));
   set('replyWaitMs', num(o.replyWaitMs));
   set('handOverMs', num(o.handOverMs));
   set('steps', steps(o.steps));

@@ -73,6 +73,13 @@ const ANSWERS: Record<string, string> = {
   run_out: "no answer: left for WeChat's retry",
 };
 
+/** Why a push of reply mode passive or auto got `success` without a wait (the receive line's `waitSkipped`). */
+const WAIT_SKIPPED: Record<string, string> = {
+  spooled: 'spooled: no worker sees it in time',
+  no_subscription: "the receiver's hand-over subscription is down",
+  redis_not_ready: "the receiver's Redis connection is down",
+};
+
 function rowOf(e: LogEvent): Omit<TimelineRow, 'delivery'> {
   const failed = e.outcome === 'rejected' || e.outcome === 'failed' || e.outcome === 'retrying' || (e.status ?? 0) >= 400 || e.layer === NGINX_ERROR_LAYER;
   let outcome: string;
@@ -88,7 +95,7 @@ function rowOf(e: LogEvent): Omit<TimelineRow, 'delivery'> {
     const reason = e.reason !== undefined ? ` ${e.reason}` : '';
     // A failed send without an errcode: the HTTP status or network error is in code/errmsg.
     const why = e.errcode === undefined && e.code !== undefined ? ` ${e.code}${e.errmsg ? ` (${e.errmsg})` : ''}` : '';
-    outcome = `${e.outcome ?? (e.status !== undefined ? String(e.status) : e.msg ?? 'logged')}${reason}${code}${why}${e.answer !== undefined ? `, ${ANSWERS[e.answer] ?? e.answer}` : ''}`;
+    outcome = `${e.outcome ?? (e.status !== undefined ? String(e.status) : e.msg ?? 'logged')}${reason}${code}${why}${e.answer !== undefined ? `, ${ANSWERS[e.answer] ?? e.answer}` : ''}${e.waitSkipped !== undefined ? ` at once (${WAIT_SKIPPED[e.waitSkipped] ?? e.waitSkipped})` : ''}`;
     const parts = [
       e.attempt !== undefined && e.layer === 'send' ? `attempt ${e.attempt}` : '',
       stepsText(e.steps),

@@ -31,6 +31,8 @@ export interface HandlerContext<M = WeChatMessage> {
   /**
    * Replies the user can still receive in the window their last interaction opened (WeChat: 5 in
    * 48 h after a message, 3 in 1 min after a click, follow or scan), minus what this run has queued.
+   * A reply that went in the answer to the push (reply modes passive and auto) costs no
+   * customer-service quota and is given back once its ctx.reply has resolved; until then it counts.
    * An estimate taken when the handler started; the send itself is what is counted.
    */
   readonly repliesLeft: number;
@@ -53,9 +55,16 @@ export interface ContextSetup<M> {
   /** A signal, or how to make it when the handler first reads ctx.signal. */
   signal: AbortSignal | (() => AbortSignal);
   quotaWindow: QuotaWindow | null;
-  /** Queues one reply with this index (idempotent per index). */
-  enqueue(reply: Reply, index: number): Promise<void>;
+  /**
+   * Queues one reply with this index (idempotent per index). Resolves 'answer' when the reply did
+   * not become a customer-service send (it went in the answer to the push, or reply mode passive
+   * dropped it): it spends none of the user's quota (issue 17).
+   */
+  enqueue(reply: Reply, index: number): Promise<EnqueueOutcome>;
 }
+
+/** 'queued': an outbound job (customer service, counted against the quota); 'answer': not sent through customer service. */
+export type EnqueueOutcome = 'queued' | 'answer' | void;
 
 export interface RunningContext<M> {
   readonly ctx: HandlerContext<M>;
@@ -82,9 +91,14 @@ export function createHandlerContext<M>({ appid, message, openid, dedupKey, atte
     }
     // Indexes are taken now, synchronously, so the order of calls is the order of the ids.
     for (const r of list) {
-      if (!isTyping(r)) counted += 1;
+      const quota = !isTyping(r);
+      if (quota) counted += 1;
       const i = index++;
-      tail = tail.then(() => enqueue(r, i));
+      tail = tail.then(async () => {
+        // Counted at the call, given back once known not to be a customer-service send: the
+        // estimate errs towards fewer replies left, never more.
+        if ((await enqueue(r, i)) === 'answer' && quota) counted -= 1;
+      });
     }
     const done = tail;
     done.catch(() => undefined); // reported by finish(); an un-awaited ctx.reply is not an unhandled rejection

@@ -105,10 +105,13 @@ export function createInboundProcessor({ router, quota, outbound, logger, handOv
       log: logger.child({ layer: 'handler', ...keys, route: route.name }),
       quotaWindow: opened !== undefined ? opened : await quota.peek(appid, s.openid),
       enqueue: async (reply, index) => {
-        if (passive && (await passive.route(reply))) return;
+        // Taken by the passive route (in the answer, held for a retry, or dropped in mode passive):
+        // no customer-service send, so ctx.repliesLeft gives its slot back.
+        if (passive && (await passive.route(reply))) return 'answer';
         const jobId = outboundJobId(dedupKey, index);
         const data: OutboundJobData = { appid, openid: s.openid, reply, inboundId: dedupKey, index, reqId, stamp: s.stamp, msgId: s.msgId, receivedAt, queuedAt: Date.now() };
         await outbound(data.appid).add(reply.msgtype, data, outboundJobOptions(jobId, reply, outboundOptions));
+        return 'queued';
       },
     });
 

@@ -128,6 +128,15 @@ describe('reply mode auto', () => {
     expect(sent.map((s) => s.content)).toEqual(['part 2', 'part 3']);
   });
 
+  it('a reply in the answer spends no customer-service quota: ctx.repliesLeft still shows 5 after it', async () => {
+    const openid = newOpenid();
+    const msg = text(openid, 'first-left');
+    const res = await h.push(msg);
+    expect(readAnswer(res.text)).toMatchObject({ ToUserName: openid, Content: 'first' });
+    const sent = await waitFor(() => h.sentTo(openid).length === 1 && h.sentTo(openid), 'the second reply');
+    expect(sent[0]).toMatchObject({ content: 'left 5' });
+  });
+
   it('a long text: the first part in the answer, the rest through customer service', async () => {
     const openid = newOpenid();
     const res = await h.push(text(openid, 'long:5000'));
@@ -258,7 +267,7 @@ describe('a spooled push in reply mode auto', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(await h.push(msg)).toEqual({ status: 200, text: 'success' });
     const line = await receiveLine(h, inboundId(msg.MsgId as string));
-    expect(line).toMatchObject({ outcome: 'spooled', answer: 'success', replyWaitMs: expect.any(Number) });
+    expect(line).toMatchObject({ outcome: 'spooled', answer: 'success', waitSkipped: 'spooled', replyWaitMs: expect.any(Number) });
     await sleeping;
     admin.disconnect();
     const sent = await waitFor(() => h.sentTo(openid).length === 1 && h.sentTo(openid), 'the reply after the drain', 30_000);

@@ -56,6 +56,32 @@ describe('handler context', () => {
     expect(ctx.repliesLeft).toBe(0);
   });
 
+  it('a reply that went in the answer to the push gives its customer-service slot back once ctx.reply resolves (issue 17, reply mode auto)', async () => {
+    const sent: string[] = [];
+    const { ctx } = createHandlerContext({
+      appid: 'wxA',
+      message: {},
+      openid: 'o1',
+      dedupKey: 'm_wxA_2',
+      attempt: 1,
+      replyMode: 'auto',
+      log: createLogger({ level: 'silent' }),
+      signal: new AbortController().signal,
+      quotaWindow: { kind: 'message', allowed: 5, remaining: 5, expiresAt: Date.now() + 1000 },
+      // The first reply goes in the answer, the others through customer service (passive-route.ts).
+      enqueue: async (r) => {
+        sent.push(r.msgtype);
+        return sent.length === 1 ? 'answer' : 'queued';
+      },
+    });
+    const first = ctx.reply('in the answer');
+    expect(ctx.repliesLeft).toBe(4); // not known yet: counted
+    await first;
+    expect(ctx.repliesLeft).toBe(5);
+    await ctx.reply('customer service');
+    expect(ctx.repliesLeft).toBe(4);
+  });
+
   it('after close (time limit passed), replies are dropped', async () => {
     const { ctx, close, queued } = setup();
     await close();
