@@ -17,6 +17,8 @@ export interface ClusterNode {
   readonly dir: string;
   /** SIGKILL, no goodbye (a crash). */
   kill(): Promise<void>;
+  /** Starts a killed node again on its port and directory: it rejoins from its nodes.conf (a replica of whoever took its slots). */
+  restart(): Promise<void>;
 }
 
 export interface OwnCluster {
@@ -65,11 +67,13 @@ export async function ownCluster({ masters = 3, replicasPerMaster = 1 } = {}): P
   const nodes = Array.from({ length: count }, (_, i) => {
     const port = ports[i]!;
     const dir = mkdtempSync(join(tmpdir(), 'wxgate-cluster-'));
-    const child: ChildProcess = spawn(
-      'redis-server',
-      ['--port', String(port), '--cluster-port', String(ports[count + i]!), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
+    const start = (): ChildProcess =>
+      spawn(
+        'redis-server',
+        ['--port', String(port), '--cluster-port', String(ports[count + i]!), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      );
+    let child = start();
     const node: ClusterNode = {
       port,
       dir,
@@ -78,6 +82,11 @@ export async function ownCluster({ masters = 3, replicasPerMaster = 1 } = {}): P
         const exited = once(child, 'exit');
         child.kill('SIGKILL');
         await exited;
+      },
+      async restart() {
+        if (child.exitCode === null && child.signalCode === null) return;
+        child = start();
+        await waitFor(`node ${port} up again`, async () => ((await ask(port, 'PING')) === 'PONG' ? true : undefined));
       },
     };
     return node;
