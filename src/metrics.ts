@@ -19,6 +19,7 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     spoolDepth: new Gauge({ name: 'wxgate_spool_depth', help: 'Pushes waiting in the local spool', registers }),
     queueDepth: new Gauge({ name: 'wxgate_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'] as const, registers }),
     jobs: new Counter({ name: 'wxgate_jobs_total', help: 'Finished job attempts by queue and outcome (done, retry, failed)', labelNames: ['queue', 'outcome'] as const, registers }),
+    jobsStalledTooOften: new Counter({ name: 'wxgate_jobs_stalled_too_often_total', help: 'Jobs failed because their worker died while running them more often than maxStalledCount allows (issue 14): in the dead-letter list', labelNames: ['queue'] as const, registers }),
     handlerSeconds: new Histogram({ name: 'wxgate_handler_seconds', help: 'Handler run time', labelNames: ['outcome'] as const, buckets: HANDLER_BUCKETS, registers }),
     queueWaitSeconds: new Histogram({ name: 'wxgate_queue_wait_seconds', help: 'Time from ack to the worker picking the job up', buckets: HANDLER_BUCKETS, registers }),
     sends: new Counter({ name: 'wxgate_sends_total', help: 'WeChat API calls by path and errcode', labelNames: ['appid', 'path', 'errcode'] as const, registers }),

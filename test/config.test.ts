@@ -142,7 +142,7 @@ describe('loadConfig', () => {
 
   it('lock duration and stalled interval: a killed worker\'s jobs come back within 15 s by default (issue 14)', () => {
     const { lockDurationMs, stalledIntervalMs } = loadConfig(base).worker;
-    expect({ lockDurationMs, stalledIntervalMs }).toEqual({ lockDurationMs: 10_000, stalledIntervalMs: 5000 });
+    expect({ lockDurationMs, stalledIntervalMs }).toEqual({ lockDurationMs: 10_000, stalledIntervalMs: 2500 });
     expect(lockDurationMs + stalledIntervalMs).toBeLessThanOrEqual(15_000);
     expect(loadConfig({ ...base, WXGATE_LOCK_DURATION_MS: '30000', WXGATE_STALLED_INTERVAL_MS: '1000' }).worker).toMatchObject({ lockDurationMs: 30_000, stalledIntervalMs: 1000 });
   });

@@ -2,9 +2,9 @@
 // list, so that a new line (a data-loss detector's code, a persistence warning) is one row here.
 // Today's messages come from src/cli/run-until-signal.ts ("stopping"), src/receiver/create-receiver.ts
 // ("receiver listening", "Redis not reachable at start…"), src/worker/create-workers.ts,
-// src/queue/spool-drainer.ts and src/redis-health/create-redis-health.ts (its stable codes).
+// (its job_stalled_too_often code), src/queue/spool-drainer.ts and src/redis-health/create-redis-health.ts (its stable codes).
 
-export const PROCESS_KINDS = ['start', 'stop', 'redis_down', 'redis_up', 'redis_data_lost', 'redis_unsafe', 'redis_restarted'] as const;
+export const PROCESS_KINDS = ['start', 'stop', 'redis_down', 'redis_up', 'redis_data_lost', 'redis_unsafe', 'redis_restarted', 'job_given_up'] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
 interface KnownLine {
@@ -30,6 +30,7 @@ export const KNOWN_PROCESS_LINES: readonly KnownLine[] = [
   { kind: 'redis_data_lost', code: 'redis_data_lost', says: 'Redis lost its data (queued pushes, unsent replies, dedup records may be gone)' },
   { kind: 'redis_unsafe', code: 'redis_setting_unsafe', says: 'unsafe Redis setting (persistence or eviction)' },
   { kind: 'redis_unsafe', code: 'redis_setting_unknown', says: 'Redis settings unreadable' },
+  { kind: 'job_given_up', code: 'job_stalled_too_often', says: 'a job failed after its worker died while running it too often (in wxgate dlq)' },
   { kind: 'redis_restarted', msg: 'Redis restarted (or failed over) and kept its data…', says: 'Redis restarted and kept its data' },
 ];
 

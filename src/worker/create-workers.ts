@@ -6,8 +6,11 @@
 // issue 14 saw 56–82 s with BullMQ's 30 s + 30 s). close() is graceful within the shutdown
 // deadline: no new jobs start, running ones finish until the deadline's cut, then the workers
 // are closed by force and what still runs is left to another worker the same way.
+// A job whose worker dies more than maxStalledCount times (3 by default; BullMQ's 1 lost a push
+// after two kill -9s in issue 14) is failed by BullMQ: it stays in the failed set for `wxgate dlq`,
+// with an error line (code job_stalled_too_often) and a metric, like every job given up.
 // https://docs.bullmq.io/guide/workers/stalled-jobs, https://docs.bullmq.io/guide/workers/graceful-shutdown
-import { Queue, Worker } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import type { RedisConnection } from '../redis.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -29,6 +32,15 @@ import type { TokenAvailability } from '../wechat-api/token-availability.js';
 import { deadlineIn, settledBy, type Deadline } from '../deadline.js';
 import { isConnectionError } from '../redis-state-log.js';
 import { createPassiveHandOver } from '../queue/passive-hand-over.js';
+import { describeError } from './job-failure.js';
+import { JobStalledTooOftenError } from './worker-errors.js';
+
+/** BullMQ's failedReason for a job that stalled more than maxStalledCount times. */
+export const STALLED_TOO_OFTEN_REASON = 'job stalled more than allowable limit';
+
+export function isStalledTooOften(err: unknown): boolean {
+  return err instanceof Error && err.message === STALLED_TOO_OFTEN_REASON;
+}
 
 export interface WorkersDeps {
   config: Config;
@@ -50,7 +62,7 @@ export interface WorkersOptions {
   lockDuration?: number;
   /** How often this worker looks for stalled jobs (locks that expired). */
   stalledInterval?: number;
-  /** Stalls a job may survive before it is failed (a job that kills its worker each time). */
+  /** Stalls a job may survive before it is failed (a job that kills its worker each time; default 3). */
   maxStalledCount?: number;
   /** First retry delay of a failed send, doubled each attempt. */
   outboundBackoffMs?: number;
@@ -86,7 +98,7 @@ export function createWorkers(
     outboundConcurrency = concurrency,
     lockDuration = config.worker.lockDurationMs,
     stalledInterval = config.worker.stalledIntervalMs,
-    maxStalledCount = 1,
+    maxStalledCount = 3,
     outboundBackoffMs = 1000,
     tokenWaitBaseMs = 1000,
     tokenWaitMaxMs = 60_000,
@@ -132,6 +144,20 @@ export function createWorkers(
     w.on('error', (err) => (isConnectionError(err) ? log.debug({ queue: w.name, err: err.message }, 'worker connection error') : log.warn({ queue: w.name, err: err.message }, 'worker error')));
     // A job whose worker died is run again; the log says so, with the job's keys.
     w.on('stalled', (jobId) => log.warn({ queue: w.name, jobId, dedupKey: w.name === INBOUND_QUEUE ? jobId : undefined }, 'stalled job recovered: it will run again'));
+    w.on('failed', (job, err) => {
+      if (job && isStalledTooOften(err)) void recordStalledTooOften(w.name, job);
+    });
+  }
+
+  /** The give-up is recorded on the job as failJob does, so `wxgate dlq` shows its code. */
+  async function recordStalledTooOften(queue: string, job: Job): Promise<void> {
+    const data = (job.data ?? {}) as { appid?: string; openid?: string; message?: { FromUserName?: string; MsgId?: string } };
+    const error = new JobStalledTooOftenError(maxStalledCount);
+    log.error(
+      { code: error.code, queue, jobId: job.id, appid: data.appid, openid: data.openid ?? data.message?.FromUserName, dedupKey: queue === INBOUND_QUEUE ? job.id : undefined, maxStalledCount },
+      'job failed: its worker died while running it more often than maxStalledCount allows; it is in the dead-letter list (wxgate dlq retry runs it again)',
+    );
+    await job.updateData({ ...job.data, lastError: describeError(error, job.attemptsMade) }).catch(() => undefined);
   }
 
   /**

@@ -42,3 +42,14 @@ export class TokenWaitExpiredError extends WxgateError {
     this.errmsg = unavailable.errmsg;
   }
 }
+
+/**
+ * BullMQ gave up on a job whose worker died more than maxStalledCount times while running it
+ * (kill -9, OOM, a handler that blocks the event loop past the lock): the job is in the failed
+ * set (`wxgate dlq retry` runs it again), never silently gone (issue 14).
+ */
+export class JobStalledTooOftenError extends WxgateError {
+  constructor(stalls: number) {
+    super('job_stalled_too_often', `the job's worker died (or froze past its lock) more than ${stalls} times while running it`, { retryable: false });
+  }
+}

@@ -2,7 +2,7 @@
 // so the processors stay free of metrics code.
 import type { Job, Worker } from 'bullmq';
 import type { Metrics } from '../metrics.js';
-import type { Workers } from './create-workers.js';
+import { isStalledTooOften, type Workers } from './create-workers.js';
 
 function errcodeOf(err: unknown): string {
   const code = (err as { errcode?: unknown } | undefined)?.errcode;
@@ -18,6 +18,7 @@ function attach(worker: Worker, metrics: Metrics, onDone: (job: Job, err?: Error
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
     metrics.jobs.inc({ queue: worker.name, outcome: final ? 'failed' : 'retry' });
+    if (isStalledTooOften(err)) metrics.jobsStalledTooOften.inc({ queue: worker.name });
     onDone(job, err);
   });
 }

@@ -3,6 +3,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMetrics } from '../../src/metrics.js';
+import { createRedis } from '../../src/redis.js';
+import { keysOf } from '../../src/redis-keys.js';
+import { createDlq } from '../../src/worker/dlq.js';
+import { attachWorkerMetrics } from '../../src/worker/worker-metrics.js';
 import { inboundId, newOpenid, settled, startHarness, text, waitFor, type Harness } from '../fixtures/worker/harness.js';
 
 interface Child {
@@ -71,6 +76,61 @@ describe('a worker killed mid-handler (kill -9)', () => {
     // The second run was here, in another worker.
     expect(h.t.logs.lines.find((l) => l.msg === 'slow handler started' && l.dedupKey === id)).toBeDefined();
     expect(h.t.logs.lines.filter((l) => l.layer === 'worker' && l.dedupKey === id && l.outcome === 'handled')).toHaveLength(1);
+  });
+});
+
+describe('a job whose worker is killed twice (kill -9 ×2, issue 14)', () => {
+  it('survives both: handled once, replied once (BullMQ\'s maxStalledCount 1 failed it)', { timeout: 90_000 }, async () => {
+    const openid = newOpenid();
+    const msg = text(openid, 'slow:2000');
+    const id = inboundId(msg.MsgId as string);
+    child = startChild(['--import', 'tsx', 'test/fixtures/worker/run-worker.ts'], h.childEnv);
+    await childLine(child, (l) => l.msg === 'test worker ready', 'the first child worker');
+    expect((await h.push(msg)).text).toBe('success');
+    for (const round of ['first', 'second']) {
+      await childLine(child, (l) => l.msg === 'slow handler started' && l.dedupKey === id, `the handler to start in the ${round} child`);
+      child.proc.kill('SIGKILL');
+      await child.exited;
+      if (round === 'first') child = startChild(['--import', 'tsx', 'test/fixtures/worker/run-worker.ts'], h.childEnv); // its stalled check takes the job
+    }
+    expect(h.sentTo(openid)).toHaveLength(0);
+
+    await h.startWorkers();
+    const job = await settled(h.inbound, id, 'the job after two kills');
+    expect(await job.getState()).toBe('completed');
+    await settled(h.outbound, `${id}_r0`, 'the reply');
+    expect(h.sentTo(openid).map((s) => s.content)).toEqual(['done 2000']);
+    expect(h.t.logs.lines.filter((l) => l.layer === 'worker' && l.dedupKey === id && l.outcome === 'handled')).toHaveLength(1);
+  });
+
+  it('past maxStalledCount the job is in the dead-letter list with code job_stalled_too_often, an error line and a metric', { timeout: 60_000 }, async () => {
+    child = startChild(['--import', 'tsx', 'test/fixtures/worker/run-worker.ts'], h.childEnv);
+    await childLine(child, (l) => l.msg === 'test worker ready', 'the child worker');
+    const openid = newOpenid();
+    const msg = text(openid, 'slow:2000');
+    const id = inboundId(msg.MsgId as string);
+    expect((await h.push(msg)).text).toBe('success');
+    await childLine(child, (l) => l.msg === 'slow handler started' && l.dedupKey === id, 'the handler to start in the child');
+    child.proc.kill('SIGKILL');
+    await child.exited;
+
+    const metrics = createMetrics({ processMetrics: false });
+    const runtime = await h.startWorkers({ maxStalledCount: 0 }, { metrics });
+    attachWorkerMetrics(runtime.workers, metrics); // as src/cli/worker.ts does
+    const job = await settled(h.inbound, id, 'the job given up');
+    expect(await job.getState()).toBe('failed');
+    const line = await waitFor(() => h.t.logs.lines.find((l) => l.code === 'job_stalled_too_often' && l.jobId === id), 'the job_stalled_too_often line');
+    expect(line).toMatchObject({ level: 50, queue: 'inbound', dedupKey: id, openid, appid: expect.any(String) });
+    const dlqRedis = createRedis(h.t.config, 'worker');
+    const dlq = createDlq({ redis: dlqRedis }, { keys: keysOf(h.t.config), apps: h.t.config.apps });
+    try {
+      await waitFor(async () => (await dlq.show('inbound', id))?.code === 'job_stalled_too_often', 'the dead-letter entry with its code');
+    } finally {
+      await dlq.close();
+      dlqRedis.disconnect();
+    }
+    expect(await metrics.registry.getSingleMetricAsString('wxgate_jobs_stalled_too_often_total')).toMatch(/queue="inbound"} 1/);
+    expect(h.sentTo(openid)).toHaveLength(0);
   });
 });
 

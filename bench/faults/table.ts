@@ -1,0 +1,19 @@
+// The fault suite's table in bench/README.md: one row per case (and variant).
+import type { FaultCaseResult } from './case.js';
+
+const answers = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k}: ${v}`).join(', ') || '—';
+const ms = (v: number | undefined) => (v === undefined ? '—' : `${(v / 1000).toFixed(1)} s`);
+
+export function faultsTable(results: readonly FaultCaseResult[], prose = ''): string {
+  const rows = results.map((r) => {
+    const missed = r.targets.filter((t) => !t.met);
+    const targets = missed.length === 0 ? `all ${r.targets.length} met` : `missed: ${missed.map((t) => `${t.name} (${t.detail})`).join('; ')}`;
+    return `| ${r.title}${r.variant ? ` (${r.variant})` : ''} | ${r.pushes} | ${r.success} | ${answers(r.otherAnswers)} | ${r.handlerRuns} | ${r.replies} | ${r.lost} | ${r.duplicated} | ${ms(r.drainMs ?? r.exitMs)} | ${targets} |`;
+  });
+  return [
+    ...(prose ? [prose, ''] : []),
+    '| case | pushes | `success` | other answers | handler runs | replies at the mock | lost | duplicated | drain / exit | targets |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|---|',
+    ...rows,
+  ].join('\n');
+}
