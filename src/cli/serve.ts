@@ -46,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     logger,
     async (deadline) => {
       await receiver.close(deadline);
-      if (api) await closeBy(api.close(), deadline.cutAt, () => api.redis.disconnect());
+      if (api) await closeBy(api.close({ at: deadline.cutAt }), deadline.cutAt, () => api.redis.disconnect());
       if (campaigns) await closeBy(campaigns.close(), deadline.cutAt, () => campaigns.abandon());
     },
     { timeoutMs: config.shutdownTimeoutMs },

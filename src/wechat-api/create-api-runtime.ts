@@ -20,7 +20,8 @@ export interface ApiRuntime {
   readonly availability: TokenAvailability;
   /** Starts refresh-ahead (and the first fetch). */
   start(): Promise<void>;
-  close(): Promise<void>;
+  /** Stops the keeper (waiting for its work in flight until `at`, epoch ms, at the latest) and disconnects. */
+  close(options?: { at?: number }): Promise<void>;
 }
 
 /** The token keeper's options from the configuration. */
@@ -41,8 +42,8 @@ export function createApiRuntime({ config, logger, metrics }: { config: Config; 
     client,
     availability,
     start: () => keeper.start(),
-    async close() {
-      await keeper.stop();
+    async close({ at }: { at?: number } = {}) {
+      await keeper.stop(at === undefined ? {} : { timeoutMs: at - Date.now() });
       redis.disconnect();
     },
   };

@@ -57,7 +57,12 @@ export interface TokenKeeper {
   peek(appid: string): Promise<StoredToken | null>;
   stats(appid: string): Promise<TokenStats>;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Stops the refresh timer and new fetches; waits for the fetches and Redis calls in flight at
+   * most `timeoutMs` (default the keeper's stopTimeoutMs), then leaves them: with Redis down they
+   * would never settle, and a process shutting down must not wait on them (issue 14 item 5).
+   */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
 export interface TokenKeeperDeps {
@@ -83,6 +88,8 @@ export interface TokenKeeperOptions {
   refreshTickMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** How long stop() waits for work in flight before it leaves it (Redis down: forever otherwise). */
+  stopTimeoutMs?: number;
 }
 
 type Reason = 'missing' | 'invalidate' | 'ahead' | 'manual';
@@ -106,6 +113,7 @@ export function createTokenKeeper(
     refreshTickMs = 1000,
     backoffBaseMs = 1000,
     backoffMaxMs = 60_000,
+    stopTimeoutMs = 2000,
   }: TokenKeeperOptions,
 ): TokenKeeper {
   const log = logger.child({ layer: 'token' });
@@ -135,10 +143,21 @@ export function createTokenKeeper(
     return app;
   }
 
+  // What stop() gives up on: its callers get token_keeper_stopped instead of waiting on a Redis
+  // call that may never settle (ioredis keeps a worker connection's commands while Redis is down).
+  const abandonments = new Set<(err: Error) => void>();
+  function abandonable<T>(work: Promise<T>): Promise<T> {
+    let abandon!: (err: Error) => void;
+    const given = new Promise<never>((_, reject) => (abandon = reject));
+    abandonments.add(abandon);
+    return Promise.race([work, given]).finally(() => abandonments.delete(abandon));
+  }
+  const stoppedError = (what: string) => new TransientApiError({ code: 'token_keeper_stopped', errmsg: `the token keeper stopped with ${what} in flight`, path: '', kind: 'transient' });
+
   function single(key: string, work: () => Promise<TokenInfo>): Promise<TokenInfo> {
     let p = inflight.get(key);
     if (!p) {
-      p = work().finally(() => inflight.delete(key));
+      p = abandonable(work()).finally(() => inflight.delete(key));
       inflight.set(key, p);
     }
     return p;
@@ -245,6 +264,7 @@ export function createTokenKeeper(
           await store.unlock(app.appid, lockValue).catch(() => undefined);
         }
       }
+      if (stopped) throw stoppedError(`a wait for the access_token of ${app.appid}`);
       if (Date.now() >= deadline) {
         if (!app.appsecret) {
           throw new NoAppsecretError(app.appid);
@@ -290,7 +310,7 @@ export function createTokenKeeper(
     const now = Date.now();
     if (stopped || refreshing.has(app.appid) || (lastKick.get(app.appid) ?? 0) > now - refreshTickMs / 2) return;
     lastKick.set(app.appid, now);
-    const p = refreshAhead(app)
+    const p = abandonable(refreshAhead(app))
       .catch(() => undefined) // already logged by attempt(); the next tick tries again after backoff
       .finally(() => refreshing.delete(app.appid));
     refreshing.set(app.appid, p);
@@ -397,11 +417,24 @@ export function createTokenKeeper(
     );
   }
 
-  async function stop(): Promise<void> {
+  async function stop({ timeoutMs = stopTimeoutMs }: { timeoutMs?: number } = {}): Promise<void> {
     stopped = true;
     if (timer) clearInterval(timer);
     timer = undefined;
-    await Promise.allSettled([...refreshing.values(), ...inflight.values()]);
+    const pending = [...refreshing.values(), ...inflight.values()];
+    if (pending.length === 0) return;
+    let cut: NodeJS.Timeout | undefined;
+    const left = await Promise.race([
+      Promise.allSettled(pending).then(() => 0),
+      new Promise<number>((r) => {
+        cut = setTimeout(() => r(pending.length), Math.max(0, timeoutMs));
+        cut.unref();
+      }),
+    ]);
+    clearTimeout(cut);
+    // Left to settle (or not) on their own: the caller disconnects Redis next, which fails them.
+    if (left > 0) for (const abandon of [...abandonments]) abandon(stoppedError('a token fetch or Redis call'));
+    if (left > 0) log.warn({ pending: left, timeoutMs, redis: redis.status }, 'token keeper stopped with fetches or Redis calls still in flight: left unfinished');
   }
 
   return {

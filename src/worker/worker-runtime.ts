@@ -80,7 +80,7 @@ export async function createWorkerRuntime(
       await workers.close(deadline);
       await templates?.close(deadline);
       // The keeper waits for its fetches, which wait for Redis: past the cut, drop them.
-      await closeBy(api.close(), deadline.cutAt, () => api.redis.disconnect());
+      await closeBy(api.close({ at: deadline.cutAt }), deadline.cutAt, () => api.redis.disconnect());
       if (!shared) await settledBy(redisHealth.close(), deadline.at);
     },
   };
