@@ -5,7 +5,7 @@
 // per second and the CPU seconds of serve and worker, so that a setting that buys memory with
 // CPU shows it. Not a recorded suite: run it by hand, under the bench lock:
 //   flock /tmp/bench.lock node --import tsx bench/campaign-heap.ts
-// WXGATE_BENCH_HEAP_SETTINGS="base=;g20=WXGATE_HEAP_GROWING_PERCENT=20;semi=--max-semi-space-size=2"
+// WXGATE_BENCH_HEAP_SETTINGS="own=WXGATE_HEAP_GROWING_PERCENT=0;g20=WXGATE_HEAP_GROWING_PERCENT=20;semi=--max-semi-space-size=2"
 // (name=setting, a setting either node flags or VAR=value pairs, space-separated), and
 // WXGATE_BENCH_HEAP_ROUNDS (default 2); WXGATE_BENCH_CAMPAIGN_RECIPIENTS as in campaign.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +16,9 @@ import { runPhase, type PhaseResult } from './campaign.js';
 
 const N = Number(process.env.WXGATE_BENCH_CAMPAIGN_RECIPIENTS ?? 100_000);
 const ROUNDS = Number(process.env.WXGATE_BENCH_HEAP_ROUNDS ?? 2);
-const SETTINGS = (process.env.WXGATE_BENCH_HEAP_SETTINGS ?? 'base=;g10=--heap-growing-percent=10;g20=--heap-growing-percent=20;g30=--heap-growing-percent=30')
+// WXGATE_HEAP_GROWING_PERCENT is applied at start (heap-growth.ts) and overrides a node flag of
+// the same name: compare growing factors through the variable.
+const SETTINGS = (process.env.WXGATE_BENCH_HEAP_SETTINGS ?? 'own=WXGATE_HEAP_GROWING_PERCENT=0;g10=WXGATE_HEAP_GROWING_PERCENT=10;g20=WXGATE_HEAP_GROWING_PERCENT=20;g30=WXGATE_HEAP_GROWING_PERCENT=30')
   .split(';')
   .map((s) => {
     const [name, setting = ''] = s.split(/=(.*)/s) as [string, string?];
