@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCampaign, campaignSmoke, campaignTable } from './campaign.js';
 import { benchE2E, e2eTable } from './e2e.js';
+import { faultsReadme } from './faults/table.js';
 import { benchPassive, passiveTable } from './passive.js';
 import { benchInstructions } from './instructions.js';
 import { archivePrevious } from './lib/archive-previous.js';
@@ -115,6 +116,7 @@ const SUITES: Record<string, Suite> = {
         `| sends delivered | ${r.sends.ok} (${r.sends.perSecond}/s) | — |`,
       ].join('\n'),
   },
+  faults: { optIn: true, script: 'faults.ts', table: faultsReadme },
   trace: {
     script: 'trace.ts',
     table: (r: TraceRecord) => {

@@ -17,3 +17,21 @@ export function faultsTable(results: readonly FaultCaseResult[], prose = ''): st
     ...rows,
   ].join('\n');
 }
+
+/** results/faults.json. */
+export interface FaultsRecord {
+  at: string;
+  node: string;
+  cpu: string;
+  cpus: number;
+  durationS: number;
+  rate: number;
+  results: FaultCaseResult[];
+}
+
+/** The suite's block in bench/README.md: the load, the table, and each case's notes. */
+export function faultsReadme(r: FaultsRecord): string {
+  const prose = `${r.rate} signed pushes/s for ${r.durationS} s per case (plaintext and safe mode alternating, WeChat's 5 s timeout and 3 deliveries) against \`wxgate serve\` + \`wxgate worker\` processes and \`mock-wechat\`, each case on a redis-server of its own. Lost: acknowledged and never handled or never replied to. Duplicated: replies beyond the first.`;
+  const notes = r.results.flatMap((c) => c.notes.map((n) => `- ${c.title}${c.variant ? ` (${c.variant})` : ''}: ${n}`));
+  return [faultsTable(r.results, prose), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
+}

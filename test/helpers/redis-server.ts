@@ -25,6 +25,8 @@ export interface OwnRedis {
   readonly dir: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Sends a signal to the running server (SIGSTOP / SIGCONT: the fault suite's hung Redis). */
+  signal(sig: NodeJS.Signals): void;
 }
 
 /** `args` come after the defaults and override them (`--appendonly yes`, `--maxmemory-policy allkeys-lru`). */
@@ -49,6 +51,9 @@ export async function ownRedis({ args = [] }: { args?: string[] } = {}): Promise
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`redis-server did not start on ${port}`);
+    },
+    signal(sig) {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill(sig);
     },
     async stop() {
       if (!child || child.exitCode !== null || child.signalCode !== null) return; // stopped already (killed: signalCode)

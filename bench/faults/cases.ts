@@ -1,0 +1,5 @@
+// The fault suite's cases, in the order they run (`npm run bench -- faults`; issue 14).
+import type { FaultCase } from './case.js';
+import { clusterFailover } from './cluster-failover.js';
+
+export const FAULT_CASES: readonly FaultCase[] = [clusterFailover];
