@@ -87,10 +87,22 @@ describe('receive, dedup, workers and replies on Redis Cluster', () => {
   });
 });
 
+/**
+ * A prefix whose three shard tags do not all hash to one master: with a random prefix they would
+ * one time in nine, and the test checks that the shards can spread, not the odds of CRC16.
+ */
+async function spreadingPrefix(): Promise<string> {
+  for (;;) {
+    const prefix = testPrefix('shards');
+    const tags = [`{${prefix}:${TEST_APP.appid}}`, `{${prefix}:${TEST_APP.appid}:1}`, `{${prefix}:${TEST_APP.appid}:2}`];
+    if (new Set(await Promise.all(tags.map((t) => masterOf(`${t}:inbound:wait`)))).size > 1) return prefix;
+  }
+}
+
 describe('inbound queue shards for one large account', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ env: { ...clusterEnv(), WXGATE_QUEUE_SHARDS: '3' } });
+    h = await startHarness({ env: { ...clusterEnv(), WXGATE_QUEUE_SHARDS: '3', WXGATE_PREFIX: await spreadingPrefix() } });
   }, 60_000);
   afterAll(async () => {
     await h?.close();
