@@ -2,6 +2,7 @@
 import type { FaultCase } from './case.js';
 import { clusterFailover } from './cluster-failover.js';
 import { serveTakeover } from './serve-takeover.js';
+import { slowClient } from './slow-client.js';
 import { workerKill } from './worker-kill.js';
 
-export const FAULT_CASES: readonly FaultCase[] = [clusterFailover, workerKill, serveTakeover];
+export const FAULT_CASES: readonly FaultCase[] = [clusterFailover, workerKill, serveTakeover, slowClient];
