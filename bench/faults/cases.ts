@@ -2,5 +2,8 @@
 import type { FaultCase } from './case.js';
 import { clusterFailover } from './cluster-failover.js';
 import { redisOutage } from './redis-outage.js';
+import { serveTakeover } from './serve-takeover.js';
+import { slowClient } from './slow-client.js';
+import { workerKill } from './worker-kill.js';
 
-export const FAULT_CASES: readonly FaultCase[] = [redisOutage, clusterFailover];
+export const FAULT_CASES: readonly FaultCase[] = [redisOutage, workerKill, serveTakeover, slowClient, clusterFailover];
