@@ -1,6 +1,7 @@
 // The fault suite's cases, in the order they run (`npm run bench -- faults`; issue 14).
 import type { FaultCase } from './case.js';
 import { clusterFailover } from './cluster-failover.js';
+import { dataLoss } from './data-loss.js';
 import { forgery } from './forgery.js';
 
-export const FAULT_CASES: readonly FaultCase[] = [clusterFailover, forgery];
+export const FAULT_CASES: readonly FaultCase[] = [clusterFailover, forgery, dataLoss];
