@@ -3,5 +3,6 @@ import type { FaultCase } from './case.js';
 import { clusterFailover } from './cluster-failover.js';
 import { dataLoss } from './data-loss.js';
 import { forgery } from './forgery.js';
+import { wechatRetries } from './wechat-retries.js';
 
-export const FAULT_CASES: readonly FaultCase[] = [clusterFailover, forgery, dataLoss];
+export const FAULT_CASES: readonly FaultCase[] = [clusterFailover, wechatRetries, forgery, dataLoss];
