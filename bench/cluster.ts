@@ -47,7 +47,7 @@ const IDLE_S = 3;
 /** The push rate the plan is drawn for, and the share of a core a shard is planned to. */
 const PLAN_RATE = 10_000;
 const PLAN_SHARE = 0.5;
-export const CLUSTER_FULL = { rounds: 3, durationS: 10 };
+export const CLUSTER_FULL = { rounds: 5, durationS: 6 };
 
 export const TARGETS = ['single', 'single+replica', 'cluster', 'cluster+WAIT 1', 'one account, 3 shards'] as const;
 export type TargetName = (typeof TARGETS)[number];
@@ -150,6 +150,10 @@ export interface ClusterBench {
     /** The same from the single Redis: all of wxgate on one. */
     readonly singleUsPerPush: number;
     readonly singleCeiling: number;
+    /** One account over 3 inbound shards: bound by the master of its own tag (its replies, nonces, quotas stay there). */
+    readonly oneAccountUsPerPush: number;
+    readonly oneAccountCeiling: number;
+    readonly oneAccountPlanning: number;
   };
 }
 
@@ -468,6 +472,7 @@ export async function benchCluster({ rounds = CLUSTER_FULL.rounds, durationS = C
     const busiest = clusterSummary.nodes.filter((n) => n.node.startsWith('master')).reduce((a, b) => (b.usPerPush.median > a.usPerPush.median ? b : a));
     const singleUs = targets[0]!.masters.median;
     const planning = shardCeiling(busiest.usPerPush.median, { coreShare: PLAN_SHARE, idleUsPerS: busiest.idleUsPerS });
+    const tag = targets[4]!.nodes.find((x) => x.node.includes("account's tag"))!;
     return {
       rounds,
       durationS,
@@ -492,6 +497,9 @@ export async function benchCluster({ rounds = CLUSTER_FULL.rounds, durationS = C
         shards: shardsNeeded(PLAN_RATE, planning),
         singleUsPerPush: singleUs,
         singleCeiling: shardCeiling(singleUs, { idleUsPerS: targets[0]!.nodes[0]!.idleUsPerS }),
+        oneAccountUsPerPush: tag.usPerPush.median,
+        oneAccountCeiling: shardCeiling(tag.usPerPush.median, { idleUsPerS: tag.idleUsPerS }),
+        oneAccountPlanning: shardCeiling(tag.usPerPush.median, { coreShare: PLAN_SHARE, idleUsPerS: tag.idleUsPerS }),
       },
     };
   } finally {
@@ -524,7 +532,8 @@ const ratio = (p: PairedRatio) => `${p.median}× (${p.min}–${p.max})`;
 const n = (x: number) => x.toLocaleString('en-US');
 
 export function clusterTable(r: ClusterBench): string {
-  const node = (t: TargetSummary) => t.nodes.map((x) => `| ${t.target} | ${x.node} | ${fmt(x.usPerPush)} | ${x.commandsPerPush} | ${n(x.idleUsPerS)} |`);
+  const perCommand = (us: number, commands: number) => (commands > 0 ? Math.round((us / commands) * 100) / 100 : '—');
+  const node = (t: TargetSummary) => t.nodes.map((x) => `| ${t.target} | ${x.node} | ${fmt(x.usPerPush)} | ${x.commandsPerPush} | ${perCommand(x.usPerPush.median, x.commandsPerPush)} | ${n(x.idleUsPerS)} |`);
   const p = r.plan;
   return [
     `\`wxgate serve\` + \`wxgate worker\` (safe mode, built-in echo handler replying through custom/send) → mock WeChat API, ${r.accounts} accounts, ${r.rate} signed pushes/s spread evenly over them; on the cluster (3 masters, 3 replicas) two accounts on each master; \`one account, 3 shards\` puts the whole rate on one account with WXGATE_QUEUE_SHARDS=3, its three inbound queues on the three masters. ${r.rounds} paired rounds of ${r.durationS} s per target, medians (min–max). A window runs from the first push to the last reply: receive, queue, worker and reply, the whole path of a push. Redis CPU from INFO (user + system), net of each Redis's idle floor measured in every round; wxgate's from /proc.`,
@@ -535,8 +544,8 @@ export function clusterTable(r: ClusterBench): string {
     '',
     'Each Redis: CPU per push of the accounts it holds (a replica: its master\'s; with one account over shards: of all its pushes), commands per push (a Lua script\'s own calls included), idle floor.',
     '',
-    '| target | Redis | CPU µs per push | commands per push | idle µs/s |',
-    '|---|---|---:|---:|---:|',
+    '| target | Redis | CPU µs per push | commands per push | µs per command | idle µs/s |',
+    '|---|---|---:|---:|---:|---:|',
     ...r.targets.flatMap(node),
     '',
     '| ratio within a round (masters\' Redis CPU per push) | value |',
@@ -548,6 +557,6 @@ export function clusterTable(r: ClusterBench): string {
     `| one account over 3 inbound shards ÷ six accounts (cluster) | ${ratio(r.shardedVsCluster)} |`,
     `| receiver CPU per push, WAIT 1 ÷ unset | ${ratio(r.waitServe)} (+${r.waitServeUs} µs) |`,
     '',
-    `The plan, from the busiest master's median (${p.usPerPush} µs per push, ${n(p.idleUsPerS)} µs/s idle): one shard's ceiling is ${n(p.ceiling)} pushes/s at 100 % of its one core, where queues and latency have long grown; planned at ${Math.round(p.planShare * 100)} % of the core, ${n(p.planning)} pushes/s per shard, so ${n(p.planRate)} pushes/s need ${p.shards} shards (masters, each with its replica, on cores of their own). All of wxgate on one Redis: ${p.singleUsPerPush} µs per push, a ceiling of ${n(p.singleCeiling)} pushes/s.`,
+    `The plan, from the busiest master's median (${p.usPerPush} µs per push, ${n(p.idleUsPerS)} µs/s idle): one shard's ceiling is ${n(p.ceiling)} pushes/s at 100 % of its one core, where queues and latency have long grown; planned at ${Math.round(p.planShare * 100)} % of the core, ${n(p.planning)} pushes/s per shard, so ${n(p.planRate)} pushes/s need ${p.shards} shards (masters, each with its replica, on cores of their own). All of wxgate on one Redis: ${p.singleUsPerPush} µs per push, a ceiling of ${n(p.singleCeiling)} pushes/s. One account over 3 inbound shards is bound by the master of its own tag (its replies, nonces and quotas stay there): ${p.oneAccountUsPerPush} µs per push of the account, a ceiling of ${n(p.oneAccountCeiling)} pushes/s, ${n(p.oneAccountPlanning)} at ${Math.round(p.planShare * 100)} %.`,
   ].join('\n');
 }
