@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCampaign, campaignSmoke, campaignTable } from './campaign.js';
+import { benchCluster, clusterSmoke, clusterTable } from './cluster.js';
 import { benchE2E, e2eTable } from './e2e.js';
 import { faultsReadme } from './faults/table.js';
 import { benchPassive, passiveTable } from './passive.js';
@@ -117,6 +118,7 @@ const SUITES: Record<string, Suite> = {
       ].join('\n'),
   },
   faults: { optIn: true, script: 'faults.ts', table: faultsReadme },
+  cluster: { optIn: true, run: (o) => benchCluster({ rounds: o.rounds, durationS: o.durationS }), smoke: clusterSmoke, table: clusterTable },
   trace: {
     script: 'trace.ts',
     table: (r: TraceRecord) => {
