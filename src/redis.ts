@@ -39,15 +39,19 @@ function roleOptions(role: RedisRole): RedisOptions {
 
 const tlsOptions = (ca: string | undefined): ConnectionOptions => (ca === undefined ? {} : { ca });
 
-function createCluster(nodes: readonly ClusterNodeAddress[], connection: ClusterConnection, ca: string | undefined, role: RedisRole, extra: RedisOptions): Cluster {
+/** What every node of the cluster is reached with: its credentials and TLS. */
+export function clusterNodeOptions({ redisCluster: connection = { tls: false }, redisTlsCa: ca }: Pick<RedisTarget, 'redisCluster' | 'redisTlsCa'>): RedisOptions {
+  return {
+    ...(connection.username !== undefined && { username: connection.username }),
+    ...(connection.password !== undefined && { password: connection.password }),
+    ...(connection.tls && { tls: tlsOptions(ca) }),
+  };
+}
+
+function createCluster(target: RedisTarget & { redisClusterNodes: readonly ClusterNodeAddress[] }, role: RedisRole, extra: RedisOptions): Cluster {
   const { enableOfflineQueue, retryStrategy, ...redisOptions } = { ...roleOptions(role), ...extra };
   const options: ClusterOptions = {
-    redisOptions: {
-      ...(connection.username !== undefined && { username: connection.username }),
-      ...(connection.password !== undefined && { password: connection.password }),
-      ...(connection.tls && { tls: tlsOptions(ca) }),
-      ...redisOptions,
-    },
+    redisOptions: { ...clusterNodeOptions(target), ...redisOptions },
     // The cluster's own reconnects and queue; its nodes' connections are the cluster's business.
     enableOfflineQueue: enableOfflineQueue ?? true,
     clusterRetryStrategy: retryStrategy ? (n) => retryStrategy(n) ?? null : retryStrategy === null ? null : backoff,
@@ -55,12 +59,13 @@ function createCluster(nodes: readonly ClusterNodeAddress[], connection: Cluster
     retryDelayOnFailover: 200,
     retryDelayOnClusterDown: 200,
   };
-  return new Cluster(nodes.map((n) => ({ host: n.host, port: n.port })), options);
+  return new Cluster(target.redisClusterNodes.map((n) => ({ host: n.host, port: n.port })), options);
 }
 
 export function createRedis(target: string | RedisTarget, role: RedisRole, extra: RedisOptions = {}): RedisConnection {
-  const { redisUrl, redisClusterNodes, redisCluster = { tls: false }, redisTlsCa }: RedisTarget = typeof target === 'string' ? { redisUrl: target } : target;
-  if (redisClusterNodes && redisClusterNodes.length > 0) return createCluster(redisClusterNodes, redisCluster, redisTlsCa, role, extra);
+  const t: RedisTarget = typeof target === 'string' ? { redisUrl: target } : target;
+  const { redisUrl, redisClusterNodes, redisTlsCa } = t;
+  if (redisClusterNodes && redisClusterNodes.length > 0) return createCluster({ ...t, redisClusterNodes }, role, extra);
   // The URL carries its own credentials; rediss:// turns TLS on, with the CA given here if any.
   const tls = redisUrl.startsWith('rediss:') && redisTlsCa !== undefined ? { tls: tlsOptions(redisTlsCa) } : {};
   return new Redis(redisUrl, { ...roleOptions(role), ...tls, ...extra });
