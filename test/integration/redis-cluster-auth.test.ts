@@ -42,6 +42,7 @@ async function failsWith(env: Record<string, string>, code: string): Promise<voi
   try {
     const line = await waitFor(() => h.t.logs.find((l) => l.layer === 'redis' && l.level === 50 && typeof l.code === 'string'), `the ${code} line`);
     expect(line.code).toBe(code);
+    expect((await fetch(`${h.t.url}/readyz`)).status).toBe(503);
     const openid = newOpenid();
     expect(await h.push(text(openid, 'while Redis refuses us'))).toEqual({ status: 200, text: 'success' });
     expect(h.t.logs.lines.find((l) => l.layer === 'receive' && l.outcome)).toMatchObject({ outcome: 'spooled' });
