@@ -2,7 +2,9 @@
 // stops the process with a message that names the variable and says what to do.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseClusterNodes, type ClusterConnection, type ClusterNodeAddress } from './cluster-nodes.js';
 import { ConfigError } from './errors.js';
+import { redactUrls } from './redact-url.js';
 import type { KeyLayout } from './redis-keys.js';
 
 /**
@@ -41,11 +43,7 @@ export interface AppConfig {
   readonly queueShards: number;
 }
 
-/** One node of a Redis Cluster (REDIS_CLUSTER_NODES). */
-export interface ClusterNodeAddress {
-  readonly host: string;
-  readonly port: number;
-}
+export type { ClusterConnection, ClusterNodeAddress };
 
 export interface Config {
   readonly port: number;
@@ -53,6 +51,10 @@ export interface Config {
   readonly redisUrl: string;
   /** REDIS_CLUSTER_NODES: Redis Cluster mode (REDIS_URL is then unused). */
   readonly redisClusterNodes?: readonly ClusterNodeAddress[];
+  /** With REDIS_CLUSTER_NODES: the credentials and TLS of its URL entries, for every node. */
+  readonly redisCluster?: ClusterConnection;
+  /** REDIS_TLS_CA_FILE's certificates (PEM): whom to trust for rediss:// instead of the system's CAs. */
+  readonly redisTlsCa?: string;
   readonly prefix: string;
   /** How keys spread over Redis (redis-keys.ts): `shared` on one Redis, `account` on Redis Cluster. */
   readonly keyLayout: KeyLayout;
@@ -189,17 +191,19 @@ function flag(env: Env, name: string): boolean {
 
 function url(env: Env, name: string, fallback: string, protocols: string[]): string {
   const raw = str(env, name) ?? fallback;
+  // The URL may carry a password: messages quote it masked.
+  const shown = JSON.stringify(redactUrls(raw));
   if (name === 'REDIS_URL' && raw.startsWith('redis+cluster:')) {
-    throw new ConfigError(`REDIS_URL=${JSON.stringify(raw)}: a Redis Cluster is given by REDIS_CLUSTER_NODES=host:port,host:port,… (some of its nodes), not by a URL.`);
+    throw new ConfigError(`REDIS_URL=${shown}: a Redis Cluster is given by REDIS_CLUSTER_NODES=host:port,host:port,… (some of its nodes), not by a URL.`);
   }
   let parsed: URL;
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a URL: set it like ${fallback}.`);
+    throw new ConfigError(`${name}=${shown} is not a URL: set it like ${fallback}.`);
   }
   if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} must use ${protocols.join(' or ')}: set it like ${fallback}.`);
+    throw new ConfigError(`${name}=${shown} must use ${protocols.join(' or ')}: set it like ${fallback}.`);
   }
   return raw.replace(/\/+$/, '');
 }
@@ -310,20 +314,35 @@ function lockTimes(env: Env): { lockDurationMs: number; stalledIntervalMs: numbe
 
 /**
  * REDIS_CLUSTER_NODES=host:port,host:port,…: some of the cluster's nodes (any, masters or
- * replicas; the client learns the rest). A list of nodes rather than a URL scheme: a cluster has
+ * replicas; the client learns the rest), plain or as redis:// / rediss:// URLs carrying the
+ * credentials (cluster-nodes.ts). A list of nodes rather than one URL scheme: a cluster has
  * several addresses and no one of them is "the" server, which is what a URL names.
  */
-function clusterNodes(env: Env): ClusterNodeAddress[] | undefined {
+function clusterNodes(env: Env): ReturnType<typeof parseClusterNodes> | undefined {
   const raw = str(env, 'REDIS_CLUSTER_NODES');
-  if (raw === undefined) return undefined;
-  return raw.split(',').map((entry) => {
-    const m = /^\s*([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\s*$/.exec(entry);
-    const port = Number(m?.[2]);
-    if (!m || port < 1 || port > 65535) {
-      throw new ConfigError(`REDIS_CLUSTER_NODES=${JSON.stringify(raw)}: ${JSON.stringify(entry.trim())} is not host:port: set it to some of the cluster's nodes, e.g. 10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379.`);
-    }
-    return Object.freeze({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
-  });
+  return raw === undefined ? undefined : parseClusterNodes(raw);
+}
+
+/**
+ * REDIS_TLS_CA_FILE: the CA certificates (PEM) a rediss:// Redis's certificate is checked
+ * against, for a private CA; unset, Node's own list of public CAs. Read once, at start.
+ */
+function tlsCa(env: Env, tlsInUse: boolean): string | undefined {
+  const file = str(env, 'REDIS_TLS_CA_FILE');
+  if (file === undefined) return undefined;
+  if (!tlsInUse) {
+    throw new ConfigError(`REDIS_TLS_CA_FILE=${file} is set, but Redis is not reached over TLS: use rediss:// in REDIS_URL (or in REDIS_CLUSTER_NODES), or unset REDIS_TLS_CA_FILE.`);
+  }
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`REDIS_TLS_CA_FILE=${file} could not be read (${(err as Error).message}): point it at the CA certificate (PEM) that signed Redis's certificate.`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`REDIS_TLS_CA_FILE=${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----): point it at the CA certificate that signed Redis's certificate.`);
+  }
+  return pem;
 }
 
 /** On Redis Cluster each account's keys go under a hash tag `{<prefix>:<appid>}`: neither may hold a brace. */
@@ -365,18 +384,23 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
   if (!/^[A-Za-z0-9_{}.-]+$/.test(prefix)) {
     throw new ConfigError(`WXGATE_PREFIX=${JSON.stringify(prefix)} may hold only letters, digits, _ . - { }: e.g. wxgate.`);
   }
-  const redisClusterNodes = clusterNodes(env);
+  const cluster = clusterNodes(env);
+  const redisClusterNodes = cluster?.nodes;
   if (redisClusterNodes) checkAccountTags(prefix, apps);
   else checkNoShards(apps);
   const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL=${JSON.stringify(logLevel)} is not a pino level: use fatal, error, warn, info, debug, trace or silent.`);
   }
+  const redisUrl = url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  const redisTlsCa = tlsCa(env, cluster ? cluster.connection.tls : redisUrl.startsWith('rediss:'));
   const config: Config = {
     port: int(env, 'PORT', 3000, { max: 65535 }),
     host: str(env, 'HOST') ?? '0.0.0.0',
-    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
-    redisClusterNodes: redisClusterNodes && Object.freeze(redisClusterNodes),
+    redisUrl,
+    redisClusterNodes,
+    redisCluster: cluster?.connection,
+    redisTlsCa,
     prefix,
     keyLayout: redisClusterNodes ? 'account' : 'shared',
     apps: Object.freeze(apps),

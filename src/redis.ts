@@ -3,9 +3,12 @@
 // queueing commands while disconnected (so the receiver can spool), workers wait forever.
 // enableAutoPipelining stays off: on loopback it halved BullMQ's add throughput here.
 // With REDIS_CLUSTER_NODES the same roles get an ioredis Cluster instead (issue 18): BullMQ
-// takes it as its connection, and redis-keys.ts keeps each command's keys in one slot.
+// takes it as its connection, and redis-keys.ts keeps each command's keys in one slot. The
+// cluster's credentials and TLS (REDIS_CLUSTER_NODES's URL entries) go to every node it learns
+// of; REDIS_TLS_CA_FILE's CA is trusted for rediss:// on both.
+import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { ClusterNodeAddress } from './config.js';
+import type { ClusterConnection, ClusterNodeAddress } from './config.js';
 
 export type RedisRole = 'producer' | 'worker';
 
@@ -14,12 +17,16 @@ export type RedisConnection = Redis | Cluster;
 
 // Its shape lives in config.ts, which must not pull ioredis's types into the handlers' declarations
 // (test/package/installed-package.test.ts).
-export type { ClusterNodeAddress };
+export type { ClusterConnection, ClusterNodeAddress };
 
-/** Where Redis is: a URL (REDIS_URL), or the cluster's nodes (REDIS_CLUSTER_NODES). */
+/** Where Redis is: a URL (REDIS_URL), or the cluster's nodes (REDIS_CLUSTER_NODES), and how to reach it. */
 export interface RedisTarget {
   readonly redisUrl: string;
   readonly redisClusterNodes?: readonly ClusterNodeAddress[];
+  /** The cluster's credentials and TLS; none when absent. */
+  readonly redisCluster?: ClusterConnection;
+  /** CA certificates (PEM) for rediss://; absent: Node's public CAs. */
+  readonly redisTlsCa?: string;
 }
 
 const backoff = (n: number) => Math.min(n * 200, 2000);
@@ -30,10 +37,21 @@ function roleOptions(role: RedisRole): RedisOptions {
     : { maxRetriesPerRequest: null, retryStrategy: backoff };
 }
 
-function createCluster(nodes: readonly ClusterNodeAddress[], role: RedisRole, extra: RedisOptions): Cluster {
+const tlsOptions = (ca: string | undefined): ConnectionOptions => (ca === undefined ? {} : { ca });
+
+/** What every node of the cluster is reached with: its credentials and TLS. */
+export function clusterNodeOptions({ redisCluster: connection = { tls: false }, redisTlsCa: ca }: Pick<RedisTarget, 'redisCluster' | 'redisTlsCa'>): RedisOptions {
+  return {
+    ...(connection.username !== undefined && { username: connection.username }),
+    ...(connection.password !== undefined && { password: connection.password }),
+    ...(connection.tls && { tls: tlsOptions(ca) }),
+  };
+}
+
+function createCluster(target: RedisTarget & { redisClusterNodes: readonly ClusterNodeAddress[] }, role: RedisRole, extra: RedisOptions): Cluster {
   const { enableOfflineQueue, retryStrategy, ...redisOptions } = { ...roleOptions(role), ...extra };
   const options: ClusterOptions = {
-    redisOptions,
+    redisOptions: { ...clusterNodeOptions(target), ...redisOptions },
     // The cluster's own reconnects and queue; its nodes' connections are the cluster's business.
     enableOfflineQueue: enableOfflineQueue ?? true,
     clusterRetryStrategy: retryStrategy ? (n) => retryStrategy(n) ?? null : retryStrategy === null ? null : backoff,
@@ -41,11 +59,14 @@ function createCluster(nodes: readonly ClusterNodeAddress[], role: RedisRole, ex
     retryDelayOnFailover: 200,
     retryDelayOnClusterDown: 200,
   };
-  return new Cluster(nodes.map((n) => ({ host: n.host, port: n.port })), options);
+  return new Cluster(target.redisClusterNodes.map((n) => ({ host: n.host, port: n.port })), options);
 }
 
 export function createRedis(target: string | RedisTarget, role: RedisRole, extra: RedisOptions = {}): RedisConnection {
-  const { redisUrl, redisClusterNodes } = typeof target === 'string' ? { redisUrl: target, redisClusterNodes: undefined } : target;
-  if (redisClusterNodes && redisClusterNodes.length > 0) return createCluster(redisClusterNodes, role, extra);
-  return new Redis(redisUrl, { ...roleOptions(role), ...extra });
+  const t: RedisTarget = typeof target === 'string' ? { redisUrl: target } : target;
+  const { redisUrl, redisClusterNodes, redisTlsCa } = t;
+  if (redisClusterNodes && redisClusterNodes.length > 0) return createCluster({ ...t, redisClusterNodes }, role, extra);
+  // The URL carries its own credentials; rediss:// turns TLS on, with the CA given here if any.
+  const tls = redisUrl.startsWith('rediss:') && redisTlsCa !== undefined ? { tls: tlsOptions(redisTlsCa) } : {};
+  return new Redis(redisUrl, { ...roleOptions(role), ...tls, ...extra });
 }

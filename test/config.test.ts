@@ -201,12 +201,75 @@ describe('loadConfig: Redis Cluster (issue 18)', () => {
   it.each([
     [{ REDIS_CLUSTER_NODES: '10.0.0.1' }, 'REDIS_CLUSTER_NODES'],
     [{ REDIS_CLUSTER_NODES: '10.0.0.1:99999' }, 'REDIS_CLUSTER_NODES'],
-    [{ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:6379' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'http://10.0.0.1:6379' }, 'REDIS_CLUSTER_NODES'],
     [{ REDIS_URL: 'redis+cluster://10.0.0.1:6379' }, 'REDIS_CLUSTER_NODES'],
     [{ REDIS_CLUSTER_NODES: '10.0.0.1:6379', WXGATE_PREFIX: '{wxgate}' }, 'WXGATE_PREFIX'],
     [{ WXGATE_QUEUE_SHARDS: '4' }, 'REDIS_CLUSTER_NODES'],
     [{ REDIS_CLUSTER_NODES: '10.0.0.1:6379', WXGATE_QUEUE_SHARDS: '0' }, 'WXGATE_QUEUE_SHARDS'],
   ])('%o fails naming %s', (env, name) => {
     expect(failure({ ...base, ...env }).message).toContain(name);
+  });
+});
+
+describe('loadConfig: Redis Cluster credentials and TLS', () => {
+  const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+  it('plain host:port entries: no credentials, no TLS', () => {
+    const c = loadConfig({ ...base, REDIS_CLUSTER_NODES: '10.0.0.1:6379,10.0.0.2:6379' });
+    expect(c.redisCluster).toEqual({ tls: false });
+    expect(c.redisTlsCa).toBeUndefined();
+  });
+
+  it('credentials and the scheme given once, in one URL entry, hold for every node; the password is percent-decoded', () => {
+    const c = loadConfig({ ...base, REDIS_CLUSTER_NODES: `rediss://wxgate:${encodeURIComponent('p@ss:w/rd%')}@10.0.0.1:6379, 10.0.0.2:6380,[::1]:7000` });
+    expect(c.redisClusterNodes).toEqual([{ host: '10.0.0.1', port: 6379 }, { host: '10.0.0.2', port: 6380 }, { host: '::1', port: 7000 }]);
+    expect(c.redisCluster).toEqual({ username: 'wxgate', password: 'p@ss:w/rd%', tls: true });
+    expect(c.keyLayout).toBe('account');
+  });
+
+  it('the same in every entry is accepted; a password alone is for the default user; no port is 6379', () => {
+    const c = loadConfig({ ...base, REDIS_CLUSTER_NODES: 'redis://:secret@10.0.0.1,redis://:secret@10.0.0.2:6380/0' });
+    expect(c.redisClusterNodes).toEqual([{ host: '10.0.0.1', port: 6379 }, { host: '10.0.0.2', port: 6380 }]);
+    expect(c.redisCluster).toEqual({ password: 'secret', tls: false });
+  });
+
+  it.each([
+    ['schemes', 'redis://:secret@10.0.0.1:6379,rediss://:secret@10.0.0.2:6379'],
+    ['passwords', 'redis://:secret@10.0.0.1:6379,redis://:other@10.0.0.2:6379'],
+    ['usernames', 'redis://a:secret@10.0.0.1:6379,redis://b:secret@10.0.0.2:6379'],
+    ['credentials given in one entry only of two URLs', 'redis://:secret@10.0.0.1:6379,redis://10.0.0.2:6379'],
+    ['a username without a password', 'redis://wxgate@10.0.0.1:6379'],
+    ['a database other than 0', 'redis://:secret@10.0.0.1:6379/2'],
+    ['a query', 'redis://:secret@10.0.0.1:6379?tls=true'],
+    ['another scheme', 'https://:secret@10.0.0.1:6379'],
+  ])('entries with %s fail naming REDIS_CLUSTER_NODES, with the password masked', (_what, value) => {
+    const err = failure({ ...base, REDIS_CLUSTER_NODES: value });
+    expect(err.code).toBe('config_invalid');
+    expect(err.message).toContain('REDIS_CLUSTER_NODES');
+    expect(err.message).not.toContain('secret');
+  });
+
+  it('a bad REDIS_URL is quoted with its password masked', () => {
+    const err = failure({ ...base, REDIS_URL: 'http://user:hunter2@10.0.0.1:6379' });
+    expect(err.message).toContain('REDIS_URL');
+    expect(err.message).not.toContain('hunter2');
+  });
+
+  it('REDIS_TLS_CA_FILE is read for rediss:// in REDIS_CLUSTER_NODES or in REDIS_URL', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxgate-config-'));
+    const file = join(dir, 'ca.crt');
+    await writeFile(file, CA_PEM);
+    try {
+      expect(loadConfig({ ...base, REDIS_CLUSTER_NODES: 'rediss://10.0.0.1:6379', REDIS_TLS_CA_FILE: file }).redisTlsCa).toBe(CA_PEM);
+      expect(loadConfig({ ...base, REDIS_URL: 'rediss://:pw@10.0.0.1:6379', REDIS_TLS_CA_FILE: file }).redisTlsCa).toBe(CA_PEM);
+      // Without TLS the file would be silently unused: a start-up error instead.
+      expect(failure({ ...base, REDIS_URL: 'redis://10.0.0.1:6379', REDIS_TLS_CA_FILE: file }).message).toContain('REDIS_TLS_CA_FILE');
+      expect(failure({ ...base, REDIS_CLUSTER_NODES: '10.0.0.1:6379', REDIS_TLS_CA_FILE: file }).message).toContain('REDIS_TLS_CA_FILE');
+      expect(failure({ ...base, REDIS_URL: 'rediss://10.0.0.1:6379', REDIS_TLS_CA_FILE: join(dir, 'missing.crt') }).message).toContain('REDIS_TLS_CA_FILE');
+      await writeFile(file, 'not a certificate');
+      expect(failure({ ...base, REDIS_URL: 'rediss://10.0.0.1:6379', REDIS_TLS_CA_FILE: file }).message).toContain('REDIS_TLS_CA_FILE');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,6 +14,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { diagnoseClusterConnect } from '../redis-cluster-diagnosis.js';
+import { redisConnectProblem, type RedisConnectProblemCode } from '../redis-connect-problem.js';
 import { keysOf } from '../redis-keys.js';
 import { withTimeout } from '../with-timeout.js';
 import { assessSettings, SETTING_STATES, type CheckedSetting, type SettingFinding, type SettingState } from './assess-settings.js';
@@ -156,9 +158,30 @@ export function createRedisHealth(
       if (redis) return;
       const conn = createRedis(config, 'producer', { connectionName: 'wxgate-redis-health' });
       redis = conn;
-      conn.on('error', (err: Error) => log.debug({ err: err.message }, 'redis health connection error'));
+      // Refused credentials or a failed TLS handshake are not an outage: one error line with its
+      // code and the fix (every process runs this watch, on a connection of its own), again only
+      // after Redis was reached in between. On a cluster each node's error comes as 'node error',
+      // and a failed TLS handshake not at all: one node is then asked directly, at most every 10 s.
+      let reported: RedisConnectProblemCode | undefined;
+      let diagnosedAt = 0;
+      const report = (err: unknown) => {
+        const problem = redisConnectProblem(err, config);
+        if (!problem || problem.code === reported) return Boolean(problem);
+        reported = problem.code;
+        log.error({ code: problem.code, err: problem.detail, fix: problem.fix }, `Redis cannot be reached: ${problem.fix}`);
+        return true;
+      };
+      const onError = (err: Error) => {
+        log.debug({ err: err.message }, 'redis health connection error');
+        if (report(err) || !config.redisClusterNodes || reported || Date.now() - diagnosedAt < 10_000) return;
+        diagnosedAt = Date.now();
+        void diagnoseClusterConnect(config).then((cause) => cause !== undefined && report(cause));
+      };
+      conn.on('error', onError);
+      conn.on('node error', onError);
       const first = new Promise<void>((resolve) => {
         conn.on('ready', () => {
+          reported = undefined;
           const trigger = everReady ? 'reconnect' : 'start';
           everReady = true;
           void quietly(trigger).then(resolve);
