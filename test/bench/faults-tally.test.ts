@@ -23,6 +23,6 @@ describe('the fault suite\'s counting (issue 14)', () => {
   it('writes one row per case and names the targets missed', () => {
     const t = faultsTable([{ case: 'x', title: 'Redis killed', ...tally(record), drainMs: 1500, targets: [{ name: '0 lost', met: false, detail: '1 lost' }, { name: 'y', met: true, detail: '' }], notes: [] }]);
     expect(t.split('\n')).toHaveLength(3);
-    expect(t).toContain('| Redis killed | 4 | 3 | 403: 1, timeout: 1 | 2 | 2 | 1 | 1 | 1.5 s | missed: 0 lost (1 lost) |');
+    expect(t).toContain('| Redis killed | 4 | 3 | 403: 1, timeout: 1 | 2 | 2 | 1 | 1 | drain 1.5 s | missed: 0 lost (1 lost) |');
   });
 });

@@ -107,11 +107,13 @@ describe('accepted modes (WECHAT_MESSAGE_MODE, issue 14)', () => {
     const user = openid();
     const timestamp = String(Math.floor(Date.now() / 1000));
     const nonce = randomUUID().slice(0, 8);
-    const genuine = buildPush(TEST_APP, text('genuine', msgId, user), { mode: 'aes', timestamp, nonce });
+    // One message object: WeChat's retries carry the same XML, CreateTime included (a second boundary must not split it).
+    const message = text('genuine', msgId, user);
+    const genuine = buildPush(TEST_APP, message, { mode: 'aes', timestamp, nonce });
     expect((await post(genuine.path, genuine.body, {}, compat)).text).toBe('success');
     expect((await post(genuine.path, genuine.body, {}, compat)).text).toBe('success'); // WeChat's retry
     // A retry encrypted afresh (another random, so another Encrypt and msg_signature) is the same message.
-    const again = buildPush(TEST_APP, text('genuine', msgId, user), { mode: 'aes', timestamp, nonce, random: Buffer.alloc(16, 7) });
+    const again = buildPush(TEST_APP, message, { mode: 'aes', timestamp, nonce, random: Buffer.alloc(16, 7) });
     expect(again.body).not.toBe(genuine.body);
     expect((await post(again.path, again.body, {}, compat)).text).toBe('success');
     const before = await jobCount(compat);
