@@ -87,6 +87,8 @@ export interface Config {
     readonly lockDurationMs: number;
     /** How often each worker looks for jobs whose lock expired (stalled) and hands them on. */
     readonly stalledIntervalMs: number;
+    /** A reply whose worker died with its send in flight: held in the dead-letter list, or sent again (outbound-processor.ts). */
+    readonly unknownSend: UnknownSendPolicy;
   };
   readonly quota: {
     /** Replies allowed within the window after a user message (WeChat: 5 in 48 h). */
@@ -303,6 +305,18 @@ function campaignsConfig(env: Env): Config['campaigns'] {
  * 14 asks for 15 s, with margin for a busy stalled check). The lock is renewed every half lock duration, so an event loop blocked for
  * longer than that lets a live job be taken as stalled: hence the floor of 2 s.
  */
+/** What a reply job does when an earlier run died with its send in flight (issue 14 item 4). */
+export const UNKNOWN_SEND_POLICIES = ['hold', 'resend'] as const;
+export type UnknownSendPolicy = (typeof UNKNOWN_SEND_POLICIES)[number];
+
+function unknownSend(env: Env): UnknownSendPolicy {
+  const v = str(env, 'WXGATE_UNKNOWN_SEND') ?? 'hold';
+  if (!(UNKNOWN_SEND_POLICIES as readonly string[]).includes(v)) {
+    throw new ConfigError(`WXGATE_UNKNOWN_SEND=${JSON.stringify(v)} is not a policy: use hold (a reply whose worker died mid-send waits in the dead-letter list: no duplicate) or resend (it is sent again: a duplicate if WeChat had it).`);
+  }
+  return v as UnknownSendPolicy;
+}
+
 function lockTimes(env: Env): { lockDurationMs: number; stalledIntervalMs: number } {
   const lockDurationMs = int(env, 'WXGATE_LOCK_DURATION_MS', 10_000, { min: 2000, max: 600_000 });
   const stalledIntervalMs = int(env, 'WXGATE_STALLED_INTERVAL_MS', 2500, { min: 100, max: 600_000 });
@@ -424,6 +438,7 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
       attempts: int(env, 'WXGATE_JOB_ATTEMPTS', 5, { min: 1, max: 100 }),
       outboundRatePerSecond: int(env, 'WXGATE_OUTBOUND_RATE', 500, { min: 1 }),
       ...lockTimes(env),
+      unknownSend: unknownSend(env),
     }),
     quota: Object.freeze({
       messageReplies: int(env, 'WXGATE_QUOTA_MESSAGE_REPLIES', 5, { min: 0 }),

@@ -63,6 +63,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: 'WXGATE_OUTBOUND_RATE', of: (c) => c.worker.outboundRatePerSecond, meaning: 'customer-service calls per second per appid', commands: WORKERS },
   { name: 'WXGATE_LOCK_DURATION_MS', of: (c) => c.worker.lockDurationMs, meaning: 'a running job\'s lock without renewal', commands: WORKERS },
   { name: 'WXGATE_STALLED_INTERVAL_MS', of: (c) => c.worker.stalledIntervalMs, meaning: 'how often jobs with expired locks are looked for', commands: WORKERS },
+  { name: 'WXGATE_UNKNOWN_SEND', of: (c) => c.worker.unknownSend, meaning: 'a reply whose worker died mid-send: hold (dead-letter list) or resend', commands: WORKERS },
   { name: 'WXGATE_QUOTA_MESSAGE_REPLIES', of: (c) => c.quota.messageReplies, meaning: 'replies allowed after a user message', commands: WORKERS },
   { name: 'WXGATE_QUOTA_MESSAGE_WINDOW_S', of: (c) => c.quota.messageWindowS, meaning: '… within this many seconds', commands: WORKERS },
   { name: 'WXGATE_QUOTA_EVENT_REPLIES', of: (c) => c.quota.eventReplies, meaning: 'replies allowed after a click, follow or scan', commands: WORKERS },

@@ -12,7 +12,7 @@
 // https://docs.bullmq.io/guide/workers/stalled-jobs, https://docs.bullmq.io/guide/workers/graceful-shutdown
 import { Queue, Worker, type Job } from 'bullmq';
 import type { RedisConnection } from '../redis.js';
-import type { Config } from '../config.js';
+import type { Config, UnknownSendPolicy } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createRedis } from '../redis.js';
 import { keysOf } from '../redis-keys.js';
@@ -69,6 +69,8 @@ export interface WorkersOptions {
   /** A send waiting for an access_token: first wait, doubled per wait up to the longest. */
   tokenWaitBaseMs?: number;
   tokenWaitMaxMs?: number;
+  /** A reply whose earlier run died with its send in flight (default config.worker.unknownSend). */
+  unknownSend?: UnknownSendPolicy;
   /** Run only some of the workers (default both). */
   queues?: readonly ('inbound' | 'outbound')[];
   /** Name recorded on jobs this process takes (default host-pid via BullMQ). */
@@ -100,6 +102,7 @@ export function createWorkers(
     stalledInterval = config.worker.stalledIntervalMs,
     maxStalledCount = 3,
     outboundBackoffMs = 1000,
+    unknownSend = config.worker.unknownSend,
     tokenWaitBaseMs = 1000,
     tokenWaitMaxMs = 60_000,
     queues = ['inbound', 'outbound'],
@@ -131,7 +134,7 @@ export function createWorkers(
   const inboundWorkers = queues.includes('inbound')
     ? queueSpots(keys, config.apps, { sharded: true }).map((s) => new Worker<InboundJobData, InboundResult>(INBOUND_QUEUE, inboundProcessor, { ...common, prefix: s.prefix, concurrency }))
     : [];
-  const outboundProcessor = createOutboundProcessor({ client, admission, queue: outboundOf, marker, tokenWait, logger }, { fallbackWindowMs: config.quota.messageWindowS * 1000 });
+  const outboundProcessor = createOutboundProcessor({ client, admission, queue: outboundOf, marker, tokenWait, logger }, { fallbackWindowMs: config.quota.messageWindowS * 1000, unknownSend });
   const outboundWorkers = queues.includes('outbound')
     ? queueSpots(keys, config.apps).map((s) => new Worker<OutboundJobData, OutboundResult>(OUTBOUND_QUEUE, outboundProcessor, { ...common, prefix: s.prefix, concurrency: outboundConcurrency }))
     : [];

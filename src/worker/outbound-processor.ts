@@ -8,13 +8,17 @@
 // token that cannot be had at all (TokenUnavailableError): the job waits for it, no attempt spent,
 // while the user's window lasts (token-wait.ts).
 // A send WeChat accepted is marked at once and the mark is checked first, so a job run again
-// after its worker was killed does not send twice (send-marker.ts).
+// after its worker was killed does not send twice (send-marker.ts). The mark's first state,
+// "sending", goes out just before the request: a run that finds it met a send whose outcome is
+// unknown (its worker died in flight) and holds it or sends again, as WXGATE_UNKNOWN_SEND says.
 import { performance } from 'node:perf_hooks';
 import type { Job, Queue } from 'bullmq';
+import type { UnknownSendPolicy } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { WeChatClient } from '../wechat-api/client.js';
 import { TokenUnavailableError } from '../wechat-api/token-unavailable.js';
 import { describeError, failJob, postponeJob, willRetry } from './job-failure.js';
+import { SendOutcomeUnknownError } from './worker-errors.js';
 import { outboundJobId, type OutboundJobData } from './outbound-job.js';
 import type { SendAdmission } from './send-admission.js';
 import type { SendMarker } from './send-marker.js';
@@ -40,13 +44,22 @@ export interface OutboundOptions {
   orderDelayMs?: number;
   /** A send waits for the token at most this long after the push, when the user's window is not known. */
   fallbackWindowMs?: number;
+  /**
+   * A run that finds an earlier run's send in flight (its worker died): `hold` fails the job into
+   * the dead-letter list (no duplicate; `wxgate dlq retry` sends it), `resend` sends it again (no
+   * reply missing if WeChat never got it; a duplicate if it did). WXGATE_UNKNOWN_SEND.
+   */
+  unknownSend?: UnknownSendPolicy;
 }
+
 
 export interface OutboundResult {
   errcode: 0;
   ms: number;
   /** Set when WeChat had already accepted this job's send (a run after a crash): not sent again. */
   alreadySentAt?: number;
+  /** Set when an earlier run died with this send in flight and this run sent it again (WXGATE_UNKNOWN_SEND=resend). */
+  resentAfterUnknown?: true;
 }
 
 const PENDING = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
@@ -70,7 +83,7 @@ function orderDelay(base: number, queuedAt: number): number {
   return Math.round(Math.min(5000, Math.max(base, (Date.now() - queuedAt) / 10)));
 }
 
-export function createOutboundProcessor({ client, admission, queue, marker, tokenWait, logger }: OutboundDeps, { orderDelayMs = 100, fallbackWindowMs = 48 * 3600_000 }: OutboundOptions = {}) {
+export function createOutboundProcessor({ client, admission, queue, marker, tokenWait, logger }: OutboundDeps, { orderDelayMs = 100, fallbackWindowMs = 48 * 3600_000, unknownSend = 'hold' }: OutboundOptions = {}) {
   const base = logger.child({ layer: 'send' });
 
   return async function processOutbound(job: Job<OutboundJobData>, token?: string): Promise<OutboundResult> {
@@ -86,14 +99,22 @@ export function createOutboundProcessor({ client, admission, queue, marker, toke
     // straight to its admission (a run that then finds its mark has counted nothing twice: the
     // quota counts once per job id).
     const first = d.index === 0;
-    const [sentAt, previous, admittedEarly] = await Promise.all([
-      marker.sentAt(d.appid, job.id!),
+    const [state, previous, admittedEarly] = await Promise.all([
+      marker.read(d.appid, job.id!),
       first ? undefined : queue(d.appid).getJobState(outboundJobId(d.inboundId, d.index - 1)),
       first ? admit() : undefined,
     ]);
-    if (sentAt !== null) {
-      log.warn({ attempt, outcome: 'already_sent', sentAt, errcode: 0 }, 'reply already accepted by WeChat before this run: not sent again');
-      return { errcode: 0, ms: 0, alreadySentAt: sentAt };
+    if (state !== null && 'sentAt' in state) {
+      log.warn({ attempt, outcome: 'already_sent', sentAt: state.sentAt, errcode: 0 }, 'reply already accepted by WeChat before this run: not sent again');
+      return { errcode: 0, ms: 0, alreadySentAt: state.sentAt };
+    }
+    const unknown = state !== null && 'sendingSince' in state;
+    if (unknown && unknownSend === 'hold') {
+      const err = new SendOutcomeUnknownError(state.sendingSince);
+      // Cleared so that `wxgate dlq retry` sends it; the job fails whatever Redis says.
+      await marker.clear(d.appid, job.id!, state.sendingSince).catch(() => undefined);
+      log.error({ attempt, outcome: 'failed', code: err.code, sendingSince: state.sendingSince, policy: unknownSend }, 'reply outcome unknown: its worker died with the send in flight; not sent again (wxgate dlq retry sends it)');
+      return failJob(job, err);
     }
     if (previous !== undefined && PENDING.has(previous)) return postpone(job, token, orderDelay(orderDelayMs, d.queuedAt), log, 'order');
     const admitted = admittedEarly ?? (await admit());
@@ -109,11 +130,23 @@ export function createOutboundProcessor({ client, admission, queue, marker, toke
     const windowEnd = window?.expiresAt;
     if (waitMs > 0) return postpone(job, token, waitMs, log, 'rate');
 
+    if (unknown) log.warn({ attempt, code: 'send_outcome_unknown', sendingSince: state.sendingSince, policy: unknownSend }, 'reply outcome unknown: its worker died with the send in flight; sending again (WXGATE_UNKNOWN_SEND=resend)');
+
     const started = performance.now();
+    // Not awaited before the request: its write leaves first (the client looks up the token
+    // before its own), so a kill cannot find the request gone and the mark not; waiting for
+    // Redis's answer would open that window the other way, a reply held that never left.
+    const since = Date.now();
+    const pending = settle(marker.sending(d.appid, job.id!, since));
+    const forget = async () => {
+      await pending;
+      await marker.clear(d.appid, job.id!, since).catch((err: Error) => log.warn({ attempt, err: err.message }, 'send marker not cleared: a run of this job after a crash would take the send as in flight'));
+    };
     try {
       if (reply.msgtype === 'typing') await client.sendTyping(d.appid, d.openid, reply.command, { log });
       else await client.sendCustom(d.appid, { touser: d.openid, ...reply }, { log });
     } catch (err) {
+      await forget();
       if (err instanceof TokenUnavailableError) return tokenWait.wait(job, token, err, { deadline: windowEnd ?? d.receivedAt + fallbackWindowMs, log });
       const info = describeError(err, attempt);
       const retry = willRetry(job, err);
@@ -124,9 +157,10 @@ export function createOutboundProcessor({ client, admission, queue, marker, toke
       return failJob(job, err);
     }
     const ms = round(performance.now() - started);
+    await pending; // the "sending" write must not land after the mark
     // Before anything else can fail or the process die: from here on this job is sent.
     await marker.mark(d.appid, job.id!).catch((err: Error) => log.error({ attempt, err: err.message }, 'send marker not written: a run of this job after a crash would send again'));
     log.info({ attempt, ms, errcode: 0, outcome: 'sent', sinceReceivedMs: Date.now() - d.receivedAt, quota }, 'reply sent');
-    return { errcode: 0, ms };
+    return { errcode: 0, ms, ...(unknown && { resentAfterUnknown: true as const }) };
   };
 }

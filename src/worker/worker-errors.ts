@@ -53,3 +53,17 @@ export class JobStalledTooOftenError extends WxgateError {
     super('job_stalled_too_often', `the job's worker died (or froze past its lock) more than ${stalls} times while running it`, { retryable: false });
   }
 }
+
+/**
+ * A run of a reply job found that an earlier run died while its send was in flight: WeChat may
+ * or may not have the message, and its customer-service API cannot be asked. With
+ * WXGATE_UNKNOWN_SEND=hold (the default) the job fails at once into the dead-letter list, where
+ * `wxgate dlq retry` sends it if the operator finds it did not arrive (issue 14 item 4).
+ */
+export class SendOutcomeUnknownError extends WxgateError {
+  readonly sendingSince: number;
+  constructor(sendingSince: number) {
+    super('send_outcome_unknown', `an earlier run of this reply died while its send was in flight (since ${new Date(sendingSince).toISOString()}): WeChat may have it; not sent again (WXGATE_UNKNOWN_SEND=hold), \`wxgate dlq retry\` sends it`, { status: 500, retryable: false });
+    this.sendingSince = sendingSince;
+  }
+}

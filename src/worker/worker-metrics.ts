@@ -39,6 +39,9 @@ export function attachWorkerMetrics(workers: Workers, metrics: Metrics): void {
       const appid = (job.data as { appid?: string }).appid ?? '';
       // A run after a crash that found its send marker made no API call.
       if ((result as { alreadySentAt?: number } | undefined)?.alreadySentAt !== undefined) return metrics.sendsAlreadySent.inc({ appid });
+      // A run after a crash that met a send in flight: held (no API call) or sent again.
+      if (err?.message.startsWith('send_outcome_unknown:')) return metrics.sendsOutcomeUnknown.inc({ appid, action: 'held' });
+      if ((result as { resentAfterUnknown?: true } | undefined)?.resentAfterUnknown) metrics.sendsOutcomeUnknown.inc({ appid, action: 'resent' });
       metrics.sends.inc({ appid, path: 'custom', errcode: err ? errcodeOf(err) : '0' });
     });
   }

@@ -162,13 +162,16 @@ describe('a worker killed between WeChat\'s answer and the job\'s completion (ki
   });
 });
 
-describe('wxgate worker killed (kill -9) while its send waits for WeChat', () => {
-  it('the reply job is picked up by another worker (WXGATE_LOCK_DURATION_MS / WXGATE_STALLED_INTERVAL_MS) and sent once', { timeout: 60_000 }, async () => {
-    child = startChild(['bin/wxgate.js', 'worker'], h.childEnv);
+// A kill while the send waits for WeChat's answer: the outcome is unknown to the next run. The
+// mock plays both cases: WeChat had not done the work yet (latencyMs: it waits, then finds the
+// caller gone) and WeChat had done it (answerLatencyMs: recorded at once, the answer late).
+describe('wxgate worker killed (kill -9) while its send waits for WeChat (issue 14 item 4)', () => {
+  async function killMidSend(fault: { latencyMs: number } | { answerLatencyMs: number }, env: Record<string, string> = {}) {
+    child = startChild(['bin/wxgate.js', 'worker'], { ...h.childEnv, ...env });
     await childLine(child, (l) => l.msg === 'workers running', 'wxgate worker to start');
     expect(child.lines.find((l) => l.msg === 'workers running')).toMatchObject({ lockDuration: 2000, stalledInterval: 500 });
     const openid = newOpenid();
-    h.mock.state.faults.add({ path: 'send', openid, latencyMs: 3000, count: 1 }); // WeChat slow to answer this one
+    h.mock.state.faults.add({ path: 'send', openid, count: 1, ...fault }); // WeChat slow to answer this one
     const msg = text(openid, 'in flight');
     const replyId = `${inboundId(msg.MsgId as string)}_r0`;
     expect((await h.push(msg)).text).toBe('success');
@@ -177,13 +180,65 @@ describe('wxgate worker killed (kill -9) while its send waits for WeChat', () =>
     child.proc.kill('SIGKILL');
     await child.exited;
     expect(await h.outbound.getJobState(replyId)).toBe('active');
+    return { openid, replyId };
+  }
+  const sendLines = (replyId: string) => h.t.logs.lines.filter((l) => l.layer === 'send' && l.jobId === replyId && Number(l.level) >= 30);
 
+  it('WeChat had it: the next run holds the reply in the dead-letter list (send_outcome_unknown, WXGATE_UNKNOWN_SEND=hold by default): one copy, an error line, a metric', { timeout: 60_000 }, async () => {
+    const { openid, replyId } = await killMidSend({ answerLatencyMs: 3000 });
+    expect(h.sentTo(openid).map((s) => s.content)).toEqual(['echo: in flight']); // WeChat has it; the worker never knew
+
+    const metrics = createMetrics({ processMetrics: false });
+    const runtime = await h.startWorkers({}, { metrics });
+    attachWorkerMetrics(runtime.workers, metrics);
+    const job = await settled(h.outbound, replyId, 'the reply, run again by this worker');
+    expect(await job.getState()).toBe('failed');
+    expect(h.sentTo(openid)).toHaveLength(1); // not twice
+    expect(h.t.logs.lines.find((l) => l.msg === 'stalled job recovered: it will run again' && l.jobId === replyId)).toBeDefined();
+    expect(sendLines(replyId)).toEqual([expect.objectContaining({ level: 50, outcome: 'failed', code: 'send_outcome_unknown', policy: 'hold', openid, sendingSince: expect.any(Number) })]);
+    await waitFor(async () => /action="held"} 1/.test(await metrics.registry.getSingleMetricAsString('wxgate_sends_outcome_unknown_total')), 'the metric');
+    const dlqRedis = createRedis(h.t.config, 'worker');
+    const dlq = createDlq({ redis: dlqRedis }, { keys: keysOf(h.t.config), apps: h.t.config.apps });
+    try {
+      expect(await dlq.show('outbound', replyId)).toMatchObject({ code: 'send_outcome_unknown' });
+    } finally {
+      await dlq.close();
+      dlqRedis.disconnect();
+    }
+  });
+
+  it('WeChat never had it: the held reply is sent once by `wxgate dlq retry`, the operator\'s call', { timeout: 60_000 }, async () => {
+    const { openid, replyId } = await killMidSend({ latencyMs: 3000 });
     await h.startWorkers();
+    expect(await (await settled(h.outbound, replyId, 'the reply held')).getState()).toBe('failed');
+    expect(h.sentTo(openid)).toHaveLength(0);
+
+    const dlqRedis = createRedis(h.t.config, 'worker');
+    const dlq = createDlq({ redis: dlqRedis }, { keys: keysOf(h.t.config), apps: h.t.config.apps });
+    try {
+      expect(await dlq.retry('outbound', [replyId])).toEqual([replyId]);
+    } finally {
+      await dlq.close();
+      dlqRedis.disconnect();
+    }
+    await waitFor(async () => (await h.outbound.getJobState(replyId)) === 'completed', 'the retried reply');
+    expect(h.sentTo(openid).map((s) => s.content)).toEqual(['echo: in flight']);
+    expect(sendLines(replyId).at(-1)).toMatchObject({ outcome: 'sent', errcode: 0 });
+  });
+
+  it('WXGATE_UNKNOWN_SEND=resend sends it again: no reply missing when WeChat never had it (and a duplicate when it had)', { timeout: 60_000 }, async () => {
+    const { openid, replyId } = await killMidSend({ latencyMs: 3000 }, { WXGATE_UNKNOWN_SEND: 'resend' });
+    const metrics = createMetrics({ processMetrics: false });
+    const runtime = await h.startWorkers({ unknownSend: 'resend' }, { metrics });
+    attachWorkerMetrics(runtime.workers, metrics);
     const job = await settled(h.outbound, replyId, 'the reply, run again by this worker');
     expect(await job.getState()).toBe('completed');
     expect(h.sentTo(openid).map((s) => s.content)).toEqual(['echo: in flight']);
-    expect(h.t.logs.lines.find((l) => l.msg === 'stalled job recovered: it will run again' && l.jobId === replyId)).toBeDefined();
-    expect(h.t.logs.lines.find((l) => l.layer === 'send' && l.jobId === replyId && l.outcome === 'sent')).toBeDefined();
+    expect(sendLines(replyId)).toEqual([
+      expect.objectContaining({ level: 40, code: 'send_outcome_unknown', policy: 'resend' }),
+      expect.objectContaining({ outcome: 'sent', errcode: 0 }),
+    ]);
+    expect(await metrics.registry.getSingleMetricAsString('wxgate_sends_outcome_unknown_total')).toMatch(/action="resent"} 1/);
   });
 });
 

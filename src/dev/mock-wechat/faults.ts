@@ -22,6 +22,12 @@ export const faultSchema = z
     /** Answer with this HTTP status (and no JSON) instead. */
     status: z.number().int().min(100).max(599).optional(),
     latencyMs: z.number().min(0).max(600_000).optional(),
+    /**
+     * WeChat does the call's work at once (a send is recorded) and its answer comes this much
+     * later, whether the caller still waits or not: the send whose outcome its caller cannot know
+     * when it dies meanwhile (issue 14 item 4). latencyMs, by contrast, waits before any work.
+     */
+    answerLatencyMs: z.number().min(0).max(600_000).optional(),
     /** Destroy the socket: the caller sees a network error. */
     drop: z.boolean().optional(),
     rate: z.number().min(0).max(1).optional(),

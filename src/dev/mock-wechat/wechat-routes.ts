@@ -144,6 +144,10 @@ export function createWeChatRoutes({ tokens, faults, records, appsecrets, callba
       }
       const answer = handle(call);
       count(kind, String(answer.errcode ?? 0));
+      if (fault?.answerLatencyMs) {
+        await sleep(fault.answerLatencyMs);
+        if (ctx.req.socket.destroyed) return void (ctx.respond = false); // the caller died waiting: done all the same
+      }
       ctx.body = answer;
     });
   }
