@@ -7,7 +7,7 @@ const ms = (v: number | undefined) => (v === undefined ? '—' : `${(v / 1000).t
 export function faultsTable(results: readonly FaultCaseResult[], prose = ''): string {
   const rows = results.map((r) => {
     const missed = r.targets.filter((t) => !t.met);
-    const targets = missed.length === 0 ? `all ${r.targets.length} met` : `missed: ${missed.map((t) => `${t.name} (${t.detail})`).join('; ')}`;
+    const targets = r.targets.length === 0 ? 'none: counted' : missed.length === 0 ? `all ${r.targets.length} met` : `missed: ${missed.map((t) => `${t.name} (${t.detail})`).join('; ')}`;
     return `| ${r.title}${r.variant ? ` (${r.variant})` : ''} | ${r.pushes} | ${r.success} | ${answers(r.otherAnswers)} | ${r.handlerRuns} | ${r.replies} | ${r.lost} | ${r.duplicated} | ${[r.drainMs !== undefined && `drain ${ms(r.drainMs)}`, r.exitMs !== undefined && `exit ${ms(r.exitMs)}`].filter(Boolean).join(', ') || '—'} | ${targets} |`;
   });
   return [
