@@ -9,4 +9,12 @@ describe('logger', () => {
     for (const secret of ['s3cr3t', 'ACCESS', '"tok"', 'kkkk', 'Bearer z']) expect(raw).not.toContain(secret);
     expect(logs.lines[0]).toMatchObject({ layer: 'token', appid: 'wx1', msg: 'fetched', appsecret: '[redacted]' });
   });
+
+  it('redacts passwords: the dashboard credential and Redis options', () => {
+    const logs = captureLogs();
+    logs.logger.info({ config: { dashboard: { user: 'ops', password: 'hunter2hunter2' } }, password: 'pw-top', options: { password: 'pw-redis' }, err: { password: 'pw-err' } }, 'started');
+    const raw = logs.raw.join('');
+    for (const secret of ['hunter2hunter2', 'pw-top', 'pw-redis', 'pw-err']) expect(raw).not.toContain(secret);
+    expect(logs.lines[0]).toMatchObject({ password: '[redacted]', options: { password: '[redacted]' } });
+  });
 });
