@@ -36,6 +36,7 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
     passiveAnswers: new Counter({ name: 'wxgate_passive_answers_total', help: 'Reply modes passive and auto: how pushes were answered (passive: with the reply; success: nothing to wait for, or spooled; too_late: the wait ran out; run_out: left for WeChat to deliver again, retry mode)', labelNames: ['appid', 'answer'] as const, registers }),
     passiveWaitSeconds: new Histogram({ name: 'wxgate_passive_wait_seconds', help: 'Reply modes passive and auto: how long the receiver waited for the first reply, by answer', labelNames: ['answer'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 4.5], registers }),
     lateReplies: new Counter({ name: 'wxgate_late_replies_total', help: 'Reply modes passive and auto: first replies the receiver no longer waited for, by what became of them (custom: sent through customer service; dropped; held: kept for WeChat\'s next delivery)', labelNames: ['appid', 'fate'] as const, registers }),
+    queueShardsTogether: new Gauge({ name: 'wxgate_queue_shards_together', help: "Redis Cluster: the account's inbound queue shards (WXGATE_QUEUE_SHARDS) that share a master with another of its shards (0: each on a master of its own)", labelNames: ['appid'] as const, registers }),
     redisDataLost: new Counter({ name: 'wxgate_redis_data_lost_total', help: 'Times this process found that Redis had lost its data, by reason (restart, flush, eviction)', labelNames: ['reason'] as const, registers }),
   };
 }

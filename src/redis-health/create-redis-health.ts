@@ -7,6 +7,8 @@
 // - The dataset (dataset-marker.ts, dataset-watch.ts): a loss is one error line with
 //   code "redis_data_lost" saying what may be gone, wxgate_redis_data_lost_total{reason}, and
 //   /readyz's body; the marker is then written again.
+// - Where an account's inbound queue shards sit on a cluster (report-shard-placement.ts): a warn
+//   line when some share a master, and the wxgate_queue_shards_together gauge.
 // /readyz stays 200 for both: the receiver still takes pushes as well as it can, and sending
 // WeChat elsewhere helps nothing; the body and the metrics say what is wrong.
 import type { RedisConnection } from '../redis.js';
@@ -22,6 +24,7 @@ import { assessSettings, SETTING_STATES, type CheckedSetting, type SettingFindin
 import { createDatasetMarker } from './dataset-marker.js';
 import { judge, type LossReason, type Reading, type WatchState } from './dataset-watch.js';
 import { readRedisState, stateNode, type RedisSettings } from './read-redis-state.js';
+import { createShardPlacementReport } from './report-shard-placement.js';
 
 /** The stable code of the data-loss line, for `wxgate alert` and for log searches. */
 export const REDIS_DATA_LOST = 'redis_data_lost';
@@ -84,6 +87,7 @@ export function createRedisHealth(
   const states = new Map<CheckedSetting, SettingState>();
   let status: DurabilityStatus = { checkedAt: null, settings: null, unsafe: [], unknown: [], dataLost: null };
   const step = <T>(work: Promise<T>) => withTimeout(work, timeoutMs, 'redis check');
+  const placement = createShardPlacementReport({ keys: keysOf(config), apps: config.apps, log, metrics });
 
   function reportSetting(f: SettingFinding): void {
     for (const state of SETTING_STATES) metrics.redisSetting.set({ setting: f.setting, state }, state === f.state ? 1 : 0);
@@ -140,6 +144,7 @@ export function createRedisHealth(
     }
     watch = { epoch, runId: state.runId, evictedKeys: state.evictedKeys, evicting };
     lastSeenAt = now;
+    await step(placement.check(conn)).catch((err: Error) => log.debug({ err: err.message }, 'queue shard placement not read'));
   }
 
   function check(trigger: CheckTrigger = 'manual'): Promise<void> {

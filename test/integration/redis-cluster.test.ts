@@ -13,7 +13,10 @@ import { INBOUND_QUEUE, type SpooledJob } from '../../src/queue/jobs.js';
 import { createNonceBodies } from '../../src/queue/nonce-bodies.js';
 import { createSpool } from '../../src/queue/spool.js';
 import { createSpoolDrainer } from '../../src/queue/spool-drainer.js';
+import { loadConfig } from '../../src/config.js';
+import { createMetrics } from '../../src/metrics.js';
 import { createRedis, type RedisConnection } from '../../src/redis.js';
+import { createRedisHealth } from '../../src/redis-health/create-redis-health.js';
 import { keysOf, redisKeys } from '../../src/redis-keys.js';
 import { openids, startCampaignHarness, type CampaignHarness } from '../fixtures/campaigns/harness.js';
 import { app, spawnKeeperChild, startHarness as startTokenHarness, type KeeperChild, type TokenHarness } from '../fixtures/token/harness.js';
@@ -249,5 +252,57 @@ describe('WXGATE_REDIS_WAIT_REPLICAS on Redis Cluster', () => {
     const replica = cluster.node(port);
     await replica.call('READONLY');
     expect(await replica.exists(key)).toBe(1);
+  });
+});
+
+describe('inbound queue shards sharing a master (WXGATE_QUEUE_SHARDS)', () => {
+  /** An appid whose 3 shard tags under `prefix` land on `wanted` distinct masters. */
+  async function appidWith(prefix: string, wanted: number): Promise<string> {
+    const keys = redisKeys({ prefix, layout: 'account' });
+    for (let i = 0; ; i += 1) {
+      const appid = `wxshard${String(i).padStart(9, '0')}`;
+      const masters = new Set(await Promise.all([0, 1, 2].map((s) => masterOf(keys.queuePrefix(appid, s)))));
+      if (masters.size === wanted) return appid;
+    }
+  }
+
+  async function healthFor(prefix: string, appid: string) {
+    const logs = captureLogs();
+    const config = loadConfig({ ...clusterEnv(), WXGATE_PREFIX: prefix, WECHAT_APPID: appid, WECHAT_TOKEN: 'tok', WXGATE_QUEUE_SHARDS: '3', WXGATE_REDIS_CHECK_INTERVAL_MS: '3600000' });
+    const metrics = createMetrics({ processMetrics: false });
+    const health = createRedisHealth({ config, logger: logs.logger, metrics }, { startWaitMs: 10_000 });
+    await health.start();
+    const gauge = async () => (await metrics.queueShardsTogether.get()).values.find((v) => v.labels.appid === appid)?.value;
+    return { logs, health, gauge, marker: keysOf(config).datasetMarker() };
+  }
+
+  it('one warn line naming the shards, their master and slots, and the gauge; a second check says nothing new', async () => {
+    const prefix = testPrefix('shards');
+    const appid = await appidWith(prefix, 1);
+    const { logs, health, gauge, marker } = await healthFor(prefix, appid);
+    try {
+      const lines = () => logs.lines.filter((l) => l.code === 'queue_shards_together');
+      expect(lines()).toHaveLength(1);
+      expect(lines()[0]).toMatchObject({ level: 40, appid, shards: [0, 1, 2], master: expect.stringMatching(/:\d+$/) });
+      expect(await gauge()).toBe(3);
+      await health.check();
+      expect(lines()).toHaveLength(1);
+    } finally {
+      await health.close();
+      await admin.del(marker);
+    }
+  });
+
+  it('shards on masters of their own: no line, the gauge at 0', async () => {
+    const prefix = testPrefix('shards');
+    const appid = await appidWith(prefix, 3);
+    const { logs, health, gauge, marker } = await healthFor(prefix, appid);
+    try {
+      expect(logs.lines.filter((l) => l.code === 'queue_shards_together')).toEqual([]);
+      expect(await gauge()).toBe(0);
+    } finally {
+      await health.close();
+      await admin.del(marker);
+    }
   });
 });
