@@ -128,6 +128,8 @@ function covered(intervals: [number, number][], lo: number, hi: number): number 
 }
 
 const NEST_TOLERANCE_MS = 2;
+/** The code of a reply held after its worker died mid-send (worker/worker-errors.ts, SendOutcomeUnknownError). */
+const SEND_OUTCOME_UNKNOWN = 'send_outcome_unknown';
 const tenth = (ms: number): number => Math.round(ms * 10) / 10;
 
 /** A row's own time: its duration minus what rows of other layers inside it took. */
@@ -182,7 +184,9 @@ function laterSummary(later: LogEvent[], pushedAt: number): LaterSummary {
   if (failed) return { failed, text: '' };
   const pending = sends.find((e) => e.outcome === 'retrying');
   if (pending) return { pending, text: `reply not sent yet: attempt ${pending.attempt ?? '?'} failed (${pending.errcode !== undefined ? `errcode ${pending.errcode}` : pending.code ?? 'error'}), retrying` };
-  const sent = sends.filter((e) => e.outcome === 'sent');
+  // already_sent: a run after a crash found WeChat's acceptance recorded (the sending run's own
+  // line may be the one the kill cut): the reply was sent.
+  const sent = sends.filter((e) => e.outcome === 'sent' || e.outcome === 'already_sent');
   if (sent.length > 0) {
     const last = sent[sent.length - 1]!;
     return { text: `${sent.length === 1 ? 'reply' : `${sent.length} replies`} sent ${formatMs(last.end - pushedAt)} after the push` };
@@ -202,6 +206,11 @@ function failureText(e: LogEvent): string {
 function outcomeOf(deliveries: DeliverySummary[], later: LogEvent[], pushedAt: number): Timeline['outcome'] {
   const ok = deliveries.find((d) => d.result === 'ok');
   const { failed, pending, text } = laterSummary(later, pushedAt);
+  if (failed?.code === SEND_OUTCOME_UNKNOWN) {
+    // Not a failure WeChat answered: the user may have the reply (docs/replies-and-token.md).
+    const retry = failed.jobId ? `wxgate dlq retry outbound ${failed.jobId}` : 'wxgate dlq retry';
+    return { kind: 'failed', layer: `send: ${SEND_OUTCOME_UNKNOWN}`, text: `reply outcome unknown: a worker died with its send in flight, so WeChat may have it; held, not sent again (${retry} sends it)` };
+  }
   if (failed) {
     const code = failureText(failed);
     const tries = failed.attempt !== undefined ? ` after ${failed.attempt} attempt${failed.attempt === 1 ? '' : 's'}` : '';

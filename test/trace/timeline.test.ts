@@ -53,6 +53,18 @@ describe('buildTimeline', () => {
     expect(tl.outcome).toMatchObject({ kind: 'failed', layer: 'send: errcode 45015' });
   });
 
+  it('a reply held after its worker died mid-send: outcome unknown, not a failure WeChat answered, and how to send it', () => {
+    const tl = timeline(accessEvent(), receiveEvent(), laterEvent('send', { outcome: 'failed', code: 'send_outcome_unknown', jobId: 'r_m1001_0' }));
+    expect(tl.outcome).toMatchObject({ kind: 'failed', layer: 'send: send_outcome_unknown' });
+    expect(tl.outcome.text).toMatch(/outcome unknown.*may have it.*wxgate dlq retry outbound r_m1001_0/);
+  });
+
+  it('a run after a crash that found the reply already accepted: sent', () => {
+    const tl = timeline(accessEvent(), receiveEvent(), laterEvent('send', { outcome: 'already_sent', errcode: 0, jobId: 'r_m1001_0', end: T0 + 1200 }));
+    expect(tl.outcome.kind).toBe('success');
+    expect(tl.outcome.text).toMatch(/reply sent/);
+  });
+
   it('reply modes passive and auto: how the push was answered and the wait for the reply (issue 17)', () => {
     const passive = timeline(accessEvent(), receiveEvent({ answer: 'passive', replyWaitMs: 41, handOverMs: 0.8 })).rows.find((r) => r.layer === 'receive')!;
     expect(passive.outcome).toBe('acked, answered with the reply');
