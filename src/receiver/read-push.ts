@@ -5,9 +5,9 @@
 // https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html
 import { performance } from 'node:perf_hooks';
 import type { MessageMode } from '../config.js';
-import { DecryptError, RequestError } from '../errors.js';
-import { verifySignature } from '../wechat/signature.js';
-import { parseXml, readEncryptField } from '../wechat/xml.js';
+import { DecryptError, RequestError, VerificationError } from '../errors.js';
+import { verifySignature, type SignatureInput } from '../wechat/signature.js';
+import { parseXml, readEncryptCandidates } from '../wechat/xml.js';
 import { dedupKey, toMessage, type WeChatMessage } from '../wechat/messages.js';
 import type { RegisteredApp } from './app-registry.js';
 
@@ -45,6 +45,21 @@ function checkMode(accepted: MessageMode, mode: WireMode): void {
   throw new RequestError('mode_not_accepted', mode === 'aes' ? 'encrypted push refused: this account accepts plaintext only' : 'plaintext push refused: this account accepts encrypted pushes only');
 }
 
+/** The Encrypt candidate msg_signature covers; a candidate that is signed but stale or malformed fails as such. */
+function signedCandidate(candidates: readonly string[], input: Omit<SignatureInput, 'encrypt'>, options: ReadPushOptions): string {
+  let mismatch: unknown;
+  for (const encrypt of candidates) {
+    try {
+      verifySignature({ ...input, encrypt }, options);
+      return encrypt;
+    } catch (err) {
+      if (!(err instanceof VerificationError) || err.code !== 'signature_mismatch') throw err;
+      mismatch ??= err;
+    }
+  }
+  throw mismatch;
+}
+
 export function readPush(app: RegisteredApp, query: PushQuery, body: string, options: ReadPushOptions = {}): ReadPush {
   const { token, appid, mode: accepted } = app.config;
   const { timestamp, nonce } = query;
@@ -57,9 +72,9 @@ export function readPush(app: RegisteredApp, query: PushQuery, body: string, opt
     const message = toMessage(parseXml(body));
     return { mode: 'plain', message, xml: body, dedupKey: dedupKey(appid, message), steps: { verify, parse: ms(t) } };
   }
-  const encrypt = readEncryptField(body);
-  if (!encrypt) throw new DecryptError('encrypt_missing', 'encrypt_type=aes but the body has no Encrypt element');
-  verifySignature({ token, timestamp, nonce, signature: query.msg_signature, encrypt }, options);
+  const candidates = readEncryptCandidates(body);
+  if (candidates.length === 0) throw new DecryptError('encrypt_missing', 'encrypt_type=aes but the body has no Encrypt element');
+  const encrypt = signedCandidate(candidates, { token, timestamp, nonce, signature: query.msg_signature }, options);
   checkMode(accepted, 'aes');
   const verify = ms(t);
   if (!app.cipher) throw new DecryptError('aes_key_invalid', 'encrypted push but no EncodingAESKey is configured for this account');

@@ -55,7 +55,10 @@ export interface SignatureOptions {
 }
 
 // WeChat timestamps are 10 digits until the year 2286; more than 12 is not a clock, it is junk.
-const TIMESTAMP_RE = /^[0-9]{1,12}$/;
+// No leading zero: the parts are joined without a separator, so `0` moved from the end of a
+// nonce to the front of the timestamp keeps the signature and the timestamp's value while the
+// replay guard, keyed on the strings, sees a new (timestamp, nonce).
+const TIMESTAMP_RE = /^[1-9][0-9]{0,11}$/;
 
 /**
  * Throws VerificationError unless the push is signed with our Token and is recent.
@@ -80,7 +83,7 @@ export function verifySignature(
     throw new VerificationError('signature_mismatch', encrypt === undefined ? 'signature mismatch' : 'msg_signature mismatch');
   }
   if (!TIMESTAMP_RE.test(timestamp)) {
-    throw new VerificationError('timestamp_invalid', 'timestamp must be 1 to 12 digits');
+    throw new VerificationError('timestamp_invalid', 'timestamp must be 1 to 12 digits, without a leading zero');
   }
   if (Math.abs(nowS - Number(timestamp)) > toleranceS) {
     throw new VerificationError('timestamp_out_of_window', `timestamp is more than ${toleranceS}s from now`);

@@ -83,29 +83,32 @@ export function parseChecked(xml: string, hasReferences: boolean): XmlRecord {
   return root as XmlRecord;
 }
 
-/**
- * The `Encrypt` field of a safe/compatibility-mode envelope, without building the record:
- * the envelope is parsed on every encrypted push and then thrown away, and a full parse of it
- * cost as much as the decryption (bench/README.md). The document is still checked whole
- * (well-formedness, no DOCTYPE or entities). Anything unusual — a second `<Encrypt>`, markup
- * or references inside it — takes the full parse. Whatever string comes out is what
- * msg_signature is verified over, so a wrong pick can only fail verification.
- */
-export function readEncryptField(xml: string): string | undefined {
-  const open = xml.indexOf('<Encrypt>');
-  if (open === -1 || open !== xml.lastIndexOf('<Encrypt>')) return encryptByParse(xml);
-  const close = xml.indexOf('</Encrypt>', open);
-  if (close === -1) return encryptByParse(xml);
-  checkDocument(xml);
-  let text = xml.slice(open + 9, close).trim();
-  if (text.startsWith('<![CDATA[') && text.endsWith(']]>')) text = text.slice(9, -3);
-  if (text.includes('<') || text.includes('&') || text.includes(']]>')) return encryptByParse(xml);
-  return text.trim();
-}
+/** More `<Encrypt>` values than this in one envelope are refused: WeChat sends one. */
+const MAX_ENCRYPT_CANDIDATES = 4;
 
-function encryptByParse(xml: string): string | undefined {
-  const value = parseXml(xml).Encrypt;
-  return typeof value === 'string' ? value : undefined;
+/**
+ * The candidates for the `Encrypt` field of a safe/compatibility-mode envelope, found by a
+ * linear scan after the linear well-formedness check (no DOCTYPE, no entities), never by a full
+ * parse: the envelope is read before msg_signature is checked, and a full parse of a crafted
+ * 64 KB body cost an unsigned caller ~20 ms of the receiver's core. WeChat's envelope holds one;
+ * a compatibility-mode push can hold more when the user's text contains `<Encrypt>…</Encrypt>`
+ * inside its CDATA. The caller keeps the one msg_signature covers: whichever it is, the message
+ * is what that ciphertext decrypts to, so a decoy can only fail verification.
+ */
+export function readEncryptCandidates(xml: string): string[] {
+  checkDocument(xml);
+  const found: string[] = [];
+  for (let open = xml.indexOf('<Encrypt>'); open !== -1; open = xml.indexOf('<Encrypt>', open + 9)) {
+    const close = xml.indexOf('</Encrypt>', open + 9);
+    if (close === -1) break;
+    let text = xml.slice(open + 9, close).trim();
+    if (text.startsWith('<![CDATA[') && text.endsWith(']]>')) text = text.slice(9, -3).trim();
+    // Base64 has no markup or references: such a value is text around a decoy, not WeChat's.
+    if (text === '' || text.includes('<') || text.includes('&') || text.includes(']]>')) continue;
+    if (found.length === MAX_ENCRYPT_CANDIDATES) throw new XmlError('xml_malformed', `more than ${MAX_ENCRYPT_CANDIDATES} <Encrypt> elements`);
+    found.push(text);
+  }
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ describe('verifySignature', () => {
     expect(codeOf(() => verifySignature({ ...plain, timestamp: 'abc' }, { nowS: NOW }))).toBe('signature_mismatch');
   });
 
-  it.each(['12ab', '-1', '1.5', ' 1714036504', '1234567890123'])('timestamp_invalid for a signed timestamp %j', (timestamp) => {
+  it.each(['12ab', '-1', '1.5', ' 1714036504', '1234567890123', '01714036504', '0'])('timestamp_invalid for a signed timestamp %j', (timestamp) => {
     const input = { token: 'AAAAA', timestamp, nonce: 'n', signature: sha1Signature(['AAAAA', timestamp, 'n']) };
     expect(codeOf(() => verifySignature(input, { nowS: NOW }))).toBe('timestamp_invalid');
   });

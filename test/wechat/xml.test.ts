@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { XmlError } from '../../src/errors.js';
-import { buildEncryptedEnvelope, buildXml, parseXml, readEncryptField, type XmlRecord } from '../../src/wechat/xml.js';
+import { buildEncryptedEnvelope, buildXml, parseXml, readEncryptCandidates, type XmlRecord } from '../../src/wechat/xml.js';
 import { errorCode } from '../helpers/error-code.js';
 
 const FIXTURES = new URL('../fixtures/wechat/', import.meta.url);
@@ -285,20 +285,25 @@ describe('buildEncryptedEnvelope', () => {
   });
 });
 
-describe('readEncryptField (the envelope fast path)', () => {
+describe('readEncryptCandidates (the envelope, read before msg_signature)', () => {
   const enc = 'aGVsbG8gd29ybGQgdGhpcyBpcyBiYXNlNjQ=';
   it('reads Encrypt with or without CDATA, beside other fields (compatibility mode)', () => {
-    expect(readEncryptField(`<xml><ToUserName><![CDATA[gh]]></ToUserName><Encrypt><![CDATA[${enc}]]></Encrypt></xml>`)).toBe(enc);
-    expect(readEncryptField(`<xml><Encrypt>${enc}</Encrypt><MsgType><![CDATA[text]]></MsgType></xml>`)).toBe(enc);
-    expect(readEncryptField('<xml><ToUserName>gh</ToUserName></xml>')).toBeUndefined();
+    expect(readEncryptCandidates(`<xml><ToUserName><![CDATA[gh]]></ToUserName><Encrypt><![CDATA[${enc}]]></Encrypt></xml>`)).toEqual([enc]);
+    expect(readEncryptCandidates(`<xml><Encrypt>${enc}</Encrypt><MsgType><![CDATA[text]]></MsgType></xml>`)).toEqual([enc]);
+    expect(readEncryptCandidates('<xml><ToUserName>gh</ToUserName></xml>')).toEqual([]);
   });
   it('still refuses what parseXml refuses', () => {
-    expect(() => readEncryptField(`<!DOCTYPE x><xml><Encrypt>${enc}</Encrypt></xml>`)).toThrow(expect.objectContaining({ code: 'xml_doctype' }));
-    expect(() => readEncryptField(`<xml><Encrypt>${enc}</Encrypt>`)).toThrow(expect.objectContaining({ code: 'xml_malformed' }));
-    expect(() => readEncryptField(`<xml><Encrypt>&x;</Encrypt></xml>`)).toThrow(expect.objectContaining({ code: 'xml_entity' }));
+    expect(() => readEncryptCandidates(`<!DOCTYPE x><xml><Encrypt>${enc}</Encrypt></xml>`)).toThrow(expect.objectContaining({ code: 'xml_doctype' }));
+    expect(() => readEncryptCandidates(`<xml><Encrypt>${enc}</Encrypt>`)).toThrow(expect.objectContaining({ code: 'xml_malformed' }));
+    expect(() => readEncryptCandidates(`<xml><Encrypt>&x;</Encrypt></xml>`)).toThrow(expect.objectContaining({ code: 'xml_entity' }));
   });
-  it('takes the full parse when <Encrypt> also appears as text', () => {
+  it('<Encrypt> also in a text: both values are candidates, the signature picks', () => {
     const xml = `<xml><Content><![CDATA[look: <Encrypt>fake</Encrypt>]]></Content><Encrypt><![CDATA[${enc}]]></Encrypt></xml>`;
-    expect(readEncryptField(xml)).toBe(enc);
+    expect(readEncryptCandidates(xml)).toEqual(['fake', enc]);
+  });
+  it('never a full parse: many elements cost a linear scan, more than 4 Encrypt values are refused', () => {
+    const filler = '<a/>'.repeat(15_000);
+    expect(readEncryptCandidates(`<xml>${filler}<Encrypt>${enc}</Encrypt><Encrypt>${enc}</Encrypt></xml>`)).toEqual([enc, enc]);
+    expect(() => readEncryptCandidates(`<xml>${`<Encrypt>${enc}</Encrypt>`.repeat(5)}</xml>`)).toThrow(expect.objectContaining({ code: 'xml_malformed' }));
   });
 });
