@@ -6,7 +6,9 @@
 //   absent  none waited, or the one that did is gone (its channel has no subscriber): the
 //           caller's fallback (customer service in `auto`, dropped in `passive`)
 //   done    an earlier run of this job already handed or held its first reply: nothing to do
+import { Cluster } from 'ioredis';
 import type { RedisConnection } from '../redis.js';
+import { SEND_MARKER_TTL_MS } from '../worker/send-marker.js';
 import { createLuaScript } from '../worker/lua-script.js';
 import { passiveKeys, type HandOver } from './passive-slot.js';
 
@@ -16,8 +18,16 @@ export interface PassiveHandOver {
   offer(dedupKey: string, handOver: HandOver, options: { retries: boolean }): Promise<HandOverOutcome>;
 }
 
-// KEYS: slot, held, done. ARGV: the hand-over (JSON), retry mode (1/0), held TTL, done TTL (ms).
-// The published message is "<waiter> <JSON>": the slot's value is "<channel> <waiter>".
+// KEYS: slot, held, done. ARGV: the hand-over (JSON), retry mode (1/0), held TTL, done TTL (ms),
+// trust the slot (1/0). The published message is "<waiter> <JSON>": the slot's value is
+// "<channel> <waiter>".
+// PUBLISH's count tells a receiver that died mid-wait (no subscriber) from one that waits — on
+// one Redis. On Redis Cluster it counts only the subscribers of the node the script runs on, while
+// the message still reaches the receiver subscribed on another node: there a count of 0 sent a
+// reply passively and through customer service both. So on a cluster the slot alone decides: a
+// receiver that died mid-wait then takes its first reply with it (auto: not sent by customer
+// service), which is rare, where the count's error was every push of a receiver on another node.
+// https://redis.io/docs/latest/develop/interact/pubsub/#pubsub-and-the-cluster
 const OFFER = `
 if redis.call('EXISTS', KEYS[3]) == 1 then return 'done' end
 local v = redis.call('GET', KEYS[1])
@@ -25,7 +35,7 @@ if v then
   local sp = string.find(v, ' ', 1, true)
   redis.call('DEL', KEYS[1])
   -- No subscriber: the receiver died during its wait. Nobody will answer with it: the fallback.
-  if redis.call('PUBLISH', string.sub(v, 1, sp - 1), string.sub(v, sp + 1) .. ' ' .. ARGV[1]) > 0 then
+  if redis.call('PUBLISH', string.sub(v, 1, sp - 1), string.sub(v, sp + 1) .. ' ' .. ARGV[1]) > 0 or ARGV[5] == '1' then
     redis.call('SET', KEYS[3], '1', 'PX', ARGV[4])
     return 'handed'
   end
@@ -39,15 +49,20 @@ return 'absent'`;
 
 /** WeChat's deliveries of one push lie within about 15 s; a held reply waits that long for one. */
 const HELD_TTL_MS = 20_000;
-/** Longer than a job's retries after a crash or an error take (lock + stalled check, backoff). */
-const DONE_TTL_MS = 10 * 60_000;
+/**
+ * As long as the job can run again — its retries, and `wxgate dlq retry` of a failed job (kept 7
+ * days) — as the send marker: a run after that finds `done` and does not send the first reply
+ * again through customer service. (10 minutes let a dead-letter retry send it twice.)
+ */
+const DONE_TTL_MS = SEND_MARKER_TTL_MS;
 
 export function createPassiveHandOver({ redis }: { redis: RedisConnection }, { prefix }: { prefix: string }): PassiveHandOver {
   const script = createLuaScript({ redis }, { source: OFFER });
+  const trustSlot = redis instanceof Cluster ? '1' : '0';
   return {
     async offer(dedupKey, handOver, { retries }) {
       const { slot, held, done } = passiveKeys(prefix, dedupKey);
-      return (await script.run([slot, held, done], [JSON.stringify(handOver), retries ? '1' : '0', HELD_TTL_MS, DONE_TTL_MS])) as HandOverOutcome;
+      return (await script.run([slot, held, done], [JSON.stringify(handOver), retries ? '1' : '0', HELD_TTL_MS, DONE_TTL_MS, trustSlot])) as HandOverOutcome;
     },
   };
 }

@@ -25,6 +25,8 @@ import { captureLogs } from '../helpers/log-capture.js';
 import { ownCluster, type OwnCluster } from '../helpers/redis-cluster.js';
 import { testPrefix } from '../helpers/redis-keys.js';
 import { TEST_APP } from '../helpers/receiver.js';
+import { WXBizMsgCrypt } from '../helpers/wechat-crypto.js';
+import { parseXml } from '../../src/wechat/xml.js';
 
 let cluster: OwnCluster;
 let admin: RedisConnection;
@@ -304,5 +306,34 @@ describe('inbound queue shards sharing a master (WXGATE_QUEUE_SHARDS)', () => {
       await health.close();
       await admin.del(marker);
     }
+  });
+});
+
+describe('reply mode auto on Redis Cluster', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { ...clusterEnv(), WECHAT_REPLY_MODE: 'auto', WXGATE_PASSIVE_WAIT_MS: '3000' } });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  // PUBLISH counts only the subscribers of the node it runs on: with the receiver subscribed on
+  // another node than a push's slot, the count said "nobody waits" and the first reply went out
+  // twice, in the answer and through customer service. Six pushes spread over the three masters.
+  it('each first reply goes once: in the answer, and not through customer service as well', async () => {
+    const openids = Array.from({ length: 6 }, () => newOpenid());
+    for (const openid of openids) {
+      const res = await h.push(text(openid, 'cluster passive'));
+      expect(res.status).toBe(200);
+      const outer = parseXml(res.text);
+      const { message } = new WXBizMsgCrypt(TEST_APP.token, TEST_APP.encodingAESKey, TEST_APP.appid).decrypt(outer.Encrypt as string);
+      expect(parseXml(message)).toMatchObject({ ToUserName: openid, Content: 'echo: cluster passive' });
+    }
+    const handled = () => h.t.logs.lines.filter((l) => l.layer === 'worker' && l.outcome === 'handled' && openids.includes(l.openid as string));
+    await waitFor(() => handled().length === 6, 'the six handled lines');
+    expect(handled().map((l) => l.passive)).toEqual(Array(6).fill('handed'));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(openids.flatMap((o) => h.sentTo(o))).toEqual([]);
   });
 });

@@ -38,6 +38,9 @@ describe('passive slots', () => {
     expect(await waiting).toMatchObject({ outcome: 'reply', reply: { msgtype: 'text', text: { content: 'hi' } }, handOverMs: expect.any(Number) });
     // Handed once: a handler run again does not hand it over, nor fall back.
     expect(await handOver().offer(k, { reply: reply.text('again') }, { retries: false })).toBe('done');
+    // For as long as the job can run again, `wxgate dlq retry` of a failed job (kept 7 days)
+    // included: 10 minutes let a dead-letter retry send the first reply again by customer service.
+    expect(await redis.pttl(passiveKeys(prefix, k).done)).toBeGreaterThan(7 * 24 * 3600_000);
   });
 
   it('a hand-over that comes before the request starts waiting is kept for it', async () => {
