@@ -376,6 +376,23 @@ function checkNoShards(apps: readonly AppConfig[]): void {
   }
 }
 
+/**
+ * A plaintext `signature` covers (Token, timestamp, nonce) and nothing that names the account, so
+ * with one Token on two accounts a push URL signed for either passes on the other's URL with any
+ * body: accounts that accept plaintext (mode plain or compat) need a Token of their own.
+ * (Encrypted pushes name their account inside the ciphertext, checked at decryption.)
+ */
+function checkTokensApart(apps: readonly AppConfig[]): void {
+  for (const [i, a] of apps.entries()) {
+    const b = apps.slice(i + 1).find((o) => o.token === a.token && (a.mode !== 'safe' || o.mode !== 'safe'));
+    if (!b) continue;
+    const plain = a.mode !== 'safe' ? a : b;
+    throw new ConfigError(
+      `appids ${a.appid} and ${b.appid} have the same Token, and ${plain.appid} accepts plaintext pushes (mode ${plain.mode}): a push signed for one would be accepted on the other's URL. Give each account a Token of its own (MP console 服务器配置, and token in WXGATE_APPS_FILE), or set both to mode safe.`,
+    );
+  }
+}
+
 export interface LoadConfigOptions {
   /** Commands such as `mock-wechat` and `trace` need no account. */
   requireApps?: boolean;
@@ -391,6 +408,7 @@ export function loadConfig(env: Env = process.env, { requireApps = true }: LoadC
     if (seen.has(app.appid)) throw new ConfigError(`appid ${app.appid} is configured twice (WXGATE_APPS_FILE and WECHAT_APPID?): keep one.`);
     seen.add(app.appid);
   }
+  checkTokensApart(apps);
   if (requireApps && apps.length === 0) {
     throw new ConfigError('No account configured: set WECHAT_APPID and WECHAT_TOKEN (single account) or WXGATE_APPS_FILE (several).');
   }

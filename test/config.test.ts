@@ -107,6 +107,26 @@ describe('loadConfig', () => {
     }
   });
 
+  it('accounts that accept plaintext need a Token of their own: a URL signed for one would pass on the other', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxgate-config-'));
+    const file = async (entries: unknown[]) => {
+      const path = join(dir, `${Math.random()}.json`);
+      await writeFile(path, JSON.stringify(entries));
+      return path;
+    };
+    const key = 'k'.repeat(43);
+    try {
+      const shared = failure({ WXGATE_APPS_FILE: await file([{ appid: 'wxA', token: 'same1', encodingAESKey: key }, { appid: 'wxB', token: 'same1' }]) });
+      expect(shared.code).toBe('config_invalid');
+      expect(shared.message).toMatch(/wxA and wxB have the same Token.*wxB accepts plaintext/);
+      expect(failure({ WXGATE_APPS_FILE: await file([{ appid: 'wxA', token: 'same1', encodingAESKey: key, mode: 'compat' }, { appid: 'wxB', token: 'same1', encodingAESKey: key }]) }).code).toBe('config_invalid');
+      // Encrypted pushes only on both: the ciphertext names its account.
+      expect(loadConfig({ WXGATE_APPS_FILE: await file([{ appid: 'wxA', token: 'same1', encodingAESKey: key }, { appid: 'wxB', token: 'same1', encodingAESKey: key }]) }).apps).toHaveLength(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reply modes (issue 17): WECHAT_REPLY_MODE, replyMode per entry, the wait and the retry mode', async () => {
     expect(loadConfig({ ...base, WECHAT_REPLY_MODE: 'passive', WXGATE_PASSIVE_WAIT_MS: '4500', WXGATE_PASSIVE_USE_RETRIES: '1' })).toMatchObject({ apps: [{ replyMode: 'passive' }], passive: { waitMs: 4500, useRetries: true } });
     expect(failure({ ...base, WXGATE_PASSIVE_WAIT_MS: '5000' }).message).toMatch(/WXGATE_PASSIVE_WAIT_MS="5000" is not valid: set it to a whole number from 50 to 4500/);
@@ -190,7 +210,7 @@ describe('loadConfig: Redis Cluster (issue 18)', () => {
   it('WXGATE_QUEUE_SHARDS is every account\'s default; the apps file may set queueShards per account', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wxgate-config-'));
     const file = join(dir, 'apps.json');
-    await writeFile(file, JSON.stringify([{ appid: 'wxbig', token: 'abc123', queueShards: 8 }, { appid: 'wxsmall', token: 'abc123' }]));
+    await writeFile(file, JSON.stringify([{ appid: 'wxbig', token: 'abc123', queueShards: 8 }, { appid: 'wxsmall', token: 'abc124' }]));
     const c = loadConfig({ WXGATE_APPS_FILE: file, REDIS_CLUSTER_NODES: '127.0.0.1:7000', WXGATE_QUEUE_SHARDS: '2' });
     expect(c.apps.map((a) => [a.appid, a.queueShards])).toEqual([['wxbig', 8], ['wxsmall', 2]]);
     await writeFile(file, JSON.stringify([{ appid: 'wxbig', token: 'abc123', queueShards: 0 }]));

@@ -106,6 +106,9 @@ export function createWechatRoutes(
       fields.appid = app.config.appid;
       verifySignature({ token: app.config.token, timestamp: query.timestamp, nonce: query.nonce, signature: query.signature }, { nowS: nowS(), toleranceS });
       ctx.set('Content-Type', TEXT_PLAIN);
+      // echostr is not covered by the signature: a seen URL echoes what a caller puts there, so
+      // no browser may take it for anything but text.
+      ctx.set('X-Content-Type-Options', 'nosniff');
       ctx.body = query.echostr ?? '';
       log.info({ ...fields, status: 200, outcome: 'verified', ms: round(performance.now() - started) }, 'url verified');
       metrics?.verified(app.config.appid);

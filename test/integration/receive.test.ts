@@ -49,6 +49,7 @@ describe('URL verification (GET)', () => {
     const signature = sha1Signature([TEST_APP.token, timestamp, nonce]);
     const res = await fetch(`${t.url}/wechat?${new URLSearchParams({ signature, timestamp, nonce, echostr: 'hello123' })}`);
     expect(res.status).toBe(200);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await res.text()).toBe('hello123');
     const res2 = await fetch(`${t.url}/wechat/${TEST_APP.appid}?${new URLSearchParams({ signature, timestamp, nonce, echostr: 'e2' })}`);
     expect(await res2.text()).toBe('e2');
