@@ -31,8 +31,13 @@ export type WaitResult =
 export interface PassiveSlot {
   /** Resolves with the hand-over, or `timeout` once `ms` (plus the grace) has passed. Never rejects. */
   wait(ms: number): Promise<WaitResult>;
-  /** No wait after all (the push was spooled): the slot is released. */
-  cancel(): void;
+  /**
+   * No wait after all (the push was spooled): the slot is released. Returns a hand-over that came
+   * already — the add reached Redis and a worker replied before the store gave up on it (a replica
+   * wait that failed, an add answered after its bound): that reply is the push's to answer with,
+   * since the worker counts it handed and sends nothing else.
+   */
+  cancel(): HandOver | undefined;
 }
 
 export interface PassiveSlots {
@@ -142,6 +147,7 @@ export function createPassiveSlots({ redis, subscriber, logger }: PassiveSlotsDe
       cancel() {
         done();
         void releaseSlot();
+        return early;
       },
       async wait(ms) {
         let delivery: number | undefined;

@@ -2,7 +2,8 @@
 // waited for the first reply (src/queue/passive-slot.ts). Four answers, logged as `answer`:
 //   passive   the reply, as WeChat's passive reply XML (encrypted for an encrypted push)
 //   success   nothing to wait for: the handler replied nothing a passive reply can carry, or the
-//             push was spooled (no worker can see it in time)
+//             push was spooled (no worker can see it in time — unless its add reached Redis after
+//             all and a worker's reply came already: then that reply is the answer)
 //   too_late  the wait ran out: `success`; the reply goes through customer service (auto) or is
 //             dropped with a `reply_too_late` line (passive)
 //   run_out   retry mode (passive, WXGATE_PASSIVE_USE_RETRIES=1), not the last delivery: no answer,
@@ -38,6 +39,13 @@ export interface PassiveWaitOptions {
 const WECHAT_DELIVERIES = 3;
 /** WeChat drops the connection after 5 s; a request left to run out is closed by then at the latest. */
 const RUN_OUT_MS = 5500;
+
+/** The answer to a push whose wait was skipped: `success`, or the reply a worker handed over already (PassiveSlot#cancel). */
+export function answerWithoutWait(slot: PassiveSlot | undefined, { app, message, wire, nonce, nowS }: Omit<PassiveWaitOptions, 'waitMs' | 'retries'>): PassiveOutcome {
+  const early = slot?.cancel();
+  if (early && 'reply' in early && isPassiveReply(early.reply)) return { answer: 'passive', body: passiveAnswer({ app, message, reply: early.reply, wire, nonce, nowS: nowS() }) };
+  return { answer: 'success' };
+}
 
 export async function awaitPassiveReply(slot: PassiveSlot, { waitMs, retries, app, message, wire, nonce, nowS }: PassiveWaitOptions): Promise<PassiveOutcome> {
   const r = await slot.wait(waitMs);

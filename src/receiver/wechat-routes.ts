@@ -19,7 +19,7 @@ import { replayGuard } from '../queue/inbound-job-options.js';
 import { pushMode, readPush, type PushQuery } from './read-push.js';
 import { readRawBody } from './read-raw-body.js';
 import type { PassiveSlots } from '../queue/passive-slot.js';
-import { awaitPassiveReply, holdUntilDropped, type PassiveOutcome } from './passive-wait.js';
+import { answerWithoutWait, awaitPassiveReply, holdUntilDropped, type PassiveOutcome } from './passive-wait.js';
 
 export interface WechatRoutesOptions {
   bodyLimitBytes?: number;
@@ -168,7 +168,8 @@ export function createWechatRoutes(
       // answering `success` with no wait and no reason): spooled, no worker can see it in time;
       // or no slot, this receiver's hand-over subscription or Redis connection is down.
       const waitSkipped = stored.outcome === 'spooled' ? 'spooled' : !slot ? (slots?.unavailable() ?? 'no_subscription') : undefined;
-      const passive: PassiveOutcome = waitSkipped !== undefined || !slot ? (slot?.cancel(), { answer: 'success' }) : await awaitPassiveReply(slot, { waitMs, retries, app, message: push.message, wire: push.mode, nonce: query.nonce!, nowS });
+      const answering = { app, message: push.message, wire: push.mode, nonce: query.nonce!, nowS };
+      const passive: PassiveOutcome = waitSkipped !== undefined || !slot ? answerWithoutWait(slot, answering) : await awaitPassiveReply(slot, { waitMs, retries, ...answering });
       const waited = round(performance.now() - waitStarted);
       const total = performance.now() - started;
       Object.assign(fields, { status: 200, outcome: stored.outcome, steps, answer: passive.answer, ...(waitSkipped !== undefined && { waitSkipped }), replyWaitMs: waited, ...(passive.handOverMs !== undefined && { handOverMs: passive.handOverMs }), ms: round(total) });

@@ -274,3 +274,25 @@ describe('a spooled push in reply mode auto', () => {
     expect(sent[0]).toMatchObject({ content: 'echo: while slow' });
   });
 });
+
+describe('reply mode auto: a push spooled after its add reached Redis (a replica wait that failed)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // WAIT 1 on a Redis without replicas: the add lands and the worker runs the handler, then the
+    // wait comes back short and the store spools the push. The handler's reply came in the meantime.
+    h = await startHarness({ env: { WECHAT_REPLY_MODE: 'auto', WXGATE_REDIS_WAIT_REPLICAS: '1', WXGATE_ENQUEUE_TIMEOUT_MS: '1500', WXGATE_PASSIVE_WAIT_MS: '3000' } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('answers with the reply the worker handed over already: the worker sends nothing else, so `success` lost it', async () => {
+    const openid = newOpenid();
+    const msg = text(openid, 'handed early');
+    const res = await h.push(msg);
+    const id = inboundId(msg.MsgId as string);
+    expect(await receiveLine(h, id)).toMatchObject({ outcome: 'spooled', waitSkipped: 'spooled', answer: 'passive' });
+    expect(readAnswer(res.text)).toMatchObject({ ToUserName: openid, Content: 'echo: handed early' });
+    expect(await workerLine(h, id)).toMatchObject({ passive: 'handed' });
+  });
+});
