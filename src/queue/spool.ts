@@ -1,8 +1,11 @@
 // The local spool: while Redis is unreachable, each acknowledged push is appended as one JSON
 // line and fsynced before WeChat gets `success`, so a crash loses nothing that was acked.
-// Each process appends to files of its own (`spool-<host>-<pid>-<generation>.jsonl`); the
+// Each process appends to files of its own (`spool-<host>-<pid>-<run>-<generation>.jsonl`); the
 // drainer takes a file by renaming it to `.draining` once no append is in flight on it, and
 // appends after that open a new generation, so no line can land in a file being drained.
+// The run id tells this process from an earlier one that had the same host and pid (a
+// container restarted as pid 1, a pid reused after a reboot): that one's files are orphans.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { mkdir, open, readdir, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,8 +38,28 @@ interface Generation {
   pending: number;
 }
 
+/** One per process: the module is loaded once, and every spool of the process shares it. */
+const RUN = `r${randomBytes(5).toString('hex')}`;
+
+/** `<host>-<pid>-<run>`; the host has no `-` (so the name parses back). */
 export function spoolOwner(): string {
-  return `${hostname().replace(/[^A-Za-z0-9_.]/g, '_')}-${process.pid}`;
+  return `${hostname().replace(/[^A-Za-z0-9_.]/g, '_')}-${process.pid}-${RUN}`;
+}
+
+export interface SpoolOwner {
+  readonly host: string;
+  readonly pid: number;
+  /** Absent in the names written before run ids (`<host>-<pid>`). */
+  readonly run?: string;
+}
+
+// A run id starts with a letter, so an old name's generation (digits) is never read as one.
+const OWNER = /^(.+)-(\d+)(?:-(r[0-9a-z]+))?$/;
+const FILE = /^spool-(.+-\d+(?:-r[0-9a-z]+)?)-\d+(\.jsonl|\.draining)$/;
+
+export function parseSpoolOwner(owner: string): SpoolOwner | undefined {
+  const m = OWNER.exec(owner);
+  return m ? { host: m[1]!, pid: Number(m[2]), ...(m[3] ? { run: m[3] } : {}) } : undefined;
 }
 
 export function createSpool({ dir, owner = spoolOwner() }: SpoolOptions): Spool {
@@ -100,7 +123,7 @@ export function createSpool({ dir, owner = spoolOwner() }: SpoolOptions): Spool 
 export interface SpoolFile {
   readonly path: string;
   readonly draining: boolean;
-  /** host-pid of the writer, parsed from the name. */
+  /** host-pid-run of the writer (host-pid in names from before run ids), parsed from the name. */
   readonly owner: string;
 }
 
@@ -115,7 +138,7 @@ export async function listSpoolFiles(dir: string): Promise<SpoolFile[]> {
   }
   const files: SpoolFile[] = [];
   for (const name of names) {
-    const m = /^spool-(.+-\d+)-\d+(\.jsonl|\.draining)$/.exec(name);
+    const m = FILE.exec(name);
     if (m) files.push({ path: join(dir, name), draining: m[2] === DRAINING_SUFFIX, owner: m[1]! });
   }
   return files.sort((a, b) => a.path.localeCompare(b.path));

@@ -98,16 +98,41 @@ describe('spool drainer', () => {
 
   it("claims a dead writer's active file on the same host, leaves a live one alone", async () => {
     const self = createSpool({ dir });
-    const hostPart = self.owner.slice(0, self.owner.lastIndexOf('-'));
-    const dead = createSpool({ dir, owner: `${hostPart}-999999` }); // no such pid
-    const live = createSpool({ dir, owner: `${hostPart}-${process.ppid}` });
+    const [host] = self.owner.split('-'); // the host part never has a '-'
+    const dead = createSpool({ dir, owner: `${host}-999999-rdead` }); // no such pid
+    const live = createSpool({ dir, owner: `${host}-${process.ppid}-rlive` });
     await dead.append(job('31'));
     await live.append(job('32'));
     await createSpoolDrainer({ spool: self, route: () => queue, redis, nonceBodies, logger: captureLogs().logger }).drainOnce();
     expect((await queue.getJob(job('31').jobId))?.data.message.Content).toBe('31');
     expect(await queue.getJob(job('32').jobId)).toBeUndefined();
-    expect((await listSpoolFiles(dir)).map((f) => f.owner)).toEqual([`${hostPart}-${process.ppid}`]);
+    expect((await listSpoolFiles(dir)).map((f) => f.owner)).toEqual([`${host}-${process.ppid}-rlive`]);
     await Promise.all([dead.close(), live.close()]);
+  });
+
+  it('drains what an earlier run with our host and pid left (a container restarted as pid 1), old names too', async () => {
+    const self = createSpool({ dir });
+    const [host, pid] = self.owner.split('-');
+    // That run died (kill -9, OOM) with its file still active: the same host and pid, another run.
+    const earlier = createSpool({ dir, owner: `${host}-${pid}-rearlier` });
+    await earlier.append(job('71'));
+    await earlier.close();
+    // A file the version before run ids wrote: `spool-<host>-<pid>-<generation>.jsonl`.
+    await writeFile(join(dir, `spool-${host}-${pid}-17000000000001.jsonl`), `${JSON.stringify(job('72'))}\n`);
+    await self.append(job('73'));
+    const drainer = createSpoolDrainer({ spool: self, route: () => queue, redis, nonceBodies, logger: captureLogs().logger });
+    expect(await drainer.drainOnce()).toBe(3);
+    for (const id of ['71', '72', '73']) expect(await queue.getJob(job(id).jobId)).toBeDefined();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("never claims this run's own active file: another spool of this process may still append to it", async () => {
+    const writer = createSpool({ dir });
+    await writer.append(job('74'));
+    await createSpoolDrainer({ spool: createSpool({ dir }), route: () => queue, redis, nonceBodies, logger: captureLogs().logger }).drainOnce();
+    expect(await queue.getJob(job('74').jobId)).toBeUndefined();
+    expect((await listSpoolFiles(dir)).map((f) => f.draining)).toEqual([false]);
+    await writer.close();
   });
 
   it('applies the replay guard at drain time: a second message on the same nonce is dropped, and logged', async () => {
