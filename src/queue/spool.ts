@@ -7,7 +7,7 @@
 // container restarted as pid 1, a pid reused after a reboot): that one's files are orphans.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { mkdir, open, readdir, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnavailableError } from '../errors.js';
 import type { SpooledJob } from './jobs.js';
@@ -20,7 +20,7 @@ export interface Spool {
   readonly owner: string;
   /** Durable once resolved (written and fdatasync'ed). */
   append(job: SpooledJob): Promise<void>;
-  /** Hands the current file to the drainer: returns its `.draining` path, or undefined if none. */
+  /** Hands the current file (and any a failed append left) to the drainer: returns the current one's `.draining` path, or undefined if none. */
   rotate(): Promise<string | undefined>;
   /** Lines appended by this process since it started. */
   readonly appended: number;
@@ -30,12 +30,24 @@ export interface Spool {
 export interface SpoolOptions {
   dir: string;
   owner?: string;
+  /** Opens a generation's file for appending (tests inject failing and short writes). */
+  openFile?: (path: string) => Promise<SpoolFileHandle>;
+}
+
+/** The calls the spool makes on a file (a node:fs FileHandle has them). */
+export interface SpoolFileHandle {
+  write(buffer: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  datasync(): Promise<void>;
+  close(): Promise<void>;
 }
 
 interface Generation {
   readonly path: string;
-  readonly fh: Promise<FileHandle>;
+  readonly fh: Promise<SpoolFileHandle>;
   pending: number;
+  /** Resolves once closed: whether the file was ever opened. */
+  closed?: Promise<boolean>;
+  handedOver?: Promise<string | undefined>;
 }
 
 /** One per process: the module is loaded once, and every spool of the process shares it. */
@@ -62,8 +74,14 @@ export function parseSpoolOwner(owner: string): SpoolOwner | undefined {
   return m ? { host: m[1]!, pid: Number(m[2]), ...(m[3] ? { run: m[3] } : {}) } : undefined;
 }
 
-export function createSpool({ dir, owner = spoolOwner() }: SpoolOptions): Spool {
+function spoolFailed(dir: string, err: unknown): UnavailableError {
+  return new UnavailableError('spool_failed', `could not write the spool in ${dir}: ${(err as Error).message}`, err);
+}
+
+export function createSpool({ dir, owner = spoolOwner(), openFile = (path) => open(path, 'a') }: SpoolOptions): Spool {
   let current: Generation | undefined;
+  // Taken from appends (a failed one, or a rotate) but not renamed yet: each rotate() tries again.
+  const retired = new Set<Generation>();
   let appended = 0;
   let counter = 0;
 
@@ -71,14 +89,42 @@ export function createSpool({ dir, owner = spoolOwner() }: SpoolOptions): Spool 
     if (!current) {
       counter += 1;
       const path = join(dir, `spool-${owner}-${Date.now()}${counter}${ACTIVE_SUFFIX}`);
-      current = { path, fh: mkdir(dir, { recursive: true }).then(() => open(path, 'a')), pending: 0 };
+      current = { path, fh: mkdir(dir, { recursive: true }).then(() => openFile(path)), pending: 0 };
     }
     return current;
   }
 
-  async function settle(gen: Generation): Promise<void> {
-    while (gen.pending > 0) await new Promise((r) => setImmediate(r));
-    await (await gen.fh).close();
+  /** Once no append is in flight on it. A close error loses nothing: every acked line was fsynced. */
+  function settle(gen: Generation): Promise<boolean> {
+    gen.closed ??= (async () => {
+      while (gen.pending > 0) await new Promise((r) => setImmediate(r));
+      const fh = await gen.fh.catch(() => undefined);
+      await fh?.close().catch(() => undefined);
+      return fh !== undefined;
+    })();
+    return gen.closed;
+  }
+
+  /** Closes the file to appends and renames it for the drainer: its `.draining` path, or undefined if it never existed. */
+  function handOver(gen: Generation): Promise<string | undefined> {
+    if (current === gen) current = undefined;
+    retired.add(gen);
+    gen.handedOver ??= (async () => {
+      if (!(await settle(gen))) {
+        retired.delete(gen); // its open failed: no line in it
+        return undefined;
+      }
+      const target = gen.path.slice(0, -ACTIVE_SUFFIX.length) + DRAINING_SUFFIX;
+      try {
+        await rename(gen.path, target);
+      } catch (err) {
+        gen.handedOver = undefined; // the next rotate() tries again (and else the next run claims it)
+        throw err;
+      }
+      retired.delete(gen);
+      return target;
+    })();
+    return gen.handedOver;
   }
 
   return {
@@ -88,34 +134,41 @@ export function createSpool({ dir, owner = spoolOwner() }: SpoolOptions): Spool 
       return appended;
     },
     async append(job) {
+      let line: Buffer;
+      try {
+        line = Buffer.from(`${JSON.stringify(job)}\n`);
+      } catch (err) {
+        throw spoolFailed(dir, err); // nothing written: the file takes the next line as before
+      }
       const gen = generation();
       gen.pending += 1;
+      let failure: { err: unknown } | undefined;
       try {
         const fh = await gen.fh;
         // One write per line on an O_APPEND descriptor: concurrent appends never split a line.
-        await fh.write(`${JSON.stringify(job)}\n`);
+        await fh.write(line, 0, line.length);
         await fh.datasync();
         appended += 1;
       } catch (err) {
-        if (current === gen) current = undefined; // a broken file is not reused
-        throw new UnavailableError('spool_failed', `could not write the spool in ${dir}: ${(err as Error).message}`, err);
+        failure = { err };
       } finally {
         gen.pending -= 1;
       }
+      if (!failure) return;
+      // A file that failed a write takes no more lines, but the lines acked in it before are the
+      // drainer's: it gets the file now (if the rename fails: at the next rotate(), or the next run).
+      await handOver(gen).catch(() => undefined);
+      throw spoolFailed(dir, failure.err);
     },
     async rotate() {
+      for (const gen of retired) await handOver(gen).catch(() => undefined);
       const gen = current;
-      if (!gen) return undefined;
-      current = undefined;
-      await settle(gen);
-      const target = gen.path.slice(0, -ACTIVE_SUFFIX.length) + DRAINING_SUFFIX;
-      await rename(gen.path, target);
-      return target;
+      return gen ? handOver(gen) : undefined;
     },
     async close() {
-      const gen = current;
+      const gens = [...retired, ...(current ? [current] : [])];
       current = undefined;
-      if (gen) await settle(gen);
+      await Promise.all(gens.map(settle));
     },
   };
 }

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSpool, listSpoolFiles } from '../../src/queue/spool.js';
+import { createSpool, listSpoolFiles, type SpoolFileHandle } from '../../src/queue/spool.js';
 import { createSpoolDrainer } from '../../src/queue/spool-drainer.js';
 import { countSpooled } from '../../src/queue/spool-depth.js';
 import { INBOUND_QUEUE, type SpooledJob } from '../../src/queue/jobs.js';
@@ -18,6 +18,25 @@ function job(id: string): SpooledJob {
     queue: INBOUND_QUEUE,
     jobId: `m_wxspool_${id}`,
     data: { appid: 'wxspool', dedupKey: `m_wxspool_${id}`, receivedAt: Date.now(), reqId: `r${id}`, message: { ToUserName: 'gh', FromUserName: 'o1', CreateTime: '1', MsgType: 'text', Content: id, MsgId: id } as never },
+  };
+}
+
+type Fault = { short: number } | { code: string };
+
+/** Real files, but write number n (counted from 1 over every file opened) writes only `short` bytes, or fails with `code` having written none. */
+function faultyFiles(faults: Record<number, Fault>): (path: string) => Promise<SpoolFileHandle> {
+  let n = 0;
+  return async (path) => {
+    const fh = await open(path, 'a');
+    return {
+      async write(buffer, offset, length) {
+        const fault = faults[++n];
+        if (fault && 'code' in fault) throw Object.assign(new Error(`${fault.code}: injected`), { code: fault.code });
+        return fh.write(buffer, offset, fault ? Math.min(fault.short, length) : length);
+      },
+      datasync: () => fh.datasync(),
+      close: () => fh.close(),
+    };
   };
 }
 
@@ -61,6 +80,19 @@ describe('spool', () => {
     const files = await listSpoolFiles(dir);
     expect(files.map((f) => f.draining).sort()).toEqual([false, true]);
     await spool.close();
+  });
+
+  it('a write error hands the file to the drainer with the lines acked before it; the next append opens a new one', async () => {
+    const spool = createSpool({ dir, owner: 'h-5', openFile: faultyFiles({ 2: { code: 'EIO' } }) });
+    await spool.append(job('84'));
+    await expect(spool.append(job('85'))).rejects.toMatchObject({ code: 'spool_failed' });
+    expect((await listSpoolFiles(dir)).map((f) => f.draining)).toEqual([true]);
+    await spool.append(job('86'));
+    expect((await listSpoolFiles(dir)).map((f) => f.draining).sort()).toEqual([false, true]);
+    const drainer = createSpoolDrainer({ spool, route: () => queue, redis, nonceBodies, logger: captureLogs().logger });
+    expect(await drainer.drainOnce()).toBe(2);
+    for (const id of ['84', '86']) expect(await queue.getJob(job(id).jobId)).toBeDefined();
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('fails with spool_failed when the directory cannot be written', async () => {
@@ -159,6 +191,17 @@ describe('spool drainer', () => {
     await createSpoolDrainer({ spool, route: () => queue, redis, nonceBodies, logger: logs.logger }).drainOnce();
     expect((await queue.getJob(job('61').jobId))?.data.message.Content).toBe('61');
     expect(logs.lines.filter((l) => l.reason === 'nonce_replayed')).toHaveLength(1);
+  });
+
+  it('an append that fails leaves the lines acked before it in the file to the drainer (a job JSON cannot write)', async () => {
+    const spool = createSpool({ dir, owner: 'h-4' });
+    await spool.append(job('81'));
+    const unserialisable = { ...job('82'), data: { ...job('82').data, receivedAt: 1n as never } }; // JSON.stringify throws on a BigInt
+    await expect(spool.append(unserialisable)).rejects.toMatchObject({ code: 'spool_failed', status: 503 });
+    await spool.append(job('83'));
+    expect(await createSpoolDrainer({ spool, route: () => queue, redis, nonceBodies, logger: captureLogs().logger }).drainOnce()).toBe(2);
+    for (const id of ['81', '83']) expect(await queue.getJob(job(id).jobId)).toBeDefined();
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('skips a torn last line (a write that never got its fsync, so never acked)', async () => {
