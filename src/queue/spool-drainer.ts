@@ -109,7 +109,9 @@ export function createSpoolDrainer(
       try {
         batch.push(JSON.parse(line) as SpooledJob);
       } catch {
-        // Only a torn last write can be unparsable, and its push was never acknowledged: WeChat retries it.
+        // Only a file's last line can be torn, and its push was never acknowledged (WeChat retries
+        // it): an append is acked only once its whole line is written and fsynced, and after a
+        // write that failed part-way the spool writes nothing more to that file (spool.ts writeLine).
         logger.warn({ layer: 'spool', file: path }, 'skipped a torn spool line');
         continue;
       }

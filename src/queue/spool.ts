@@ -18,7 +18,7 @@ export const DRAINING_SUFFIX = '.draining';
 export interface Spool {
   readonly dir: string;
   readonly owner: string;
-  /** Durable once resolved (written and fdatasync'ed). */
+  /** Durable once resolved (the whole line written and fdatasync'ed); rejected with spool_failed, never acknowledge the push. */
   append(job: SpooledJob): Promise<void>;
   /** Hands the current file (and any a failed append left) to the drainer: returns the current one's `.draining` path, or undefined if none. */
   rotate(): Promise<string | undefined>;
@@ -45,6 +45,10 @@ interface Generation {
   readonly path: string;
   readonly fh: Promise<SpoolFileHandle>;
   pending: number;
+  /** The last line's write: a line is written once the one before it is whole (or failed). */
+  tail: Promise<void>;
+  /** A write failed: the file may end in part of a line, so no line is written after it. */
+  broken: boolean;
   /** Resolves once closed: whether the file was ever opened. */
   closed?: Promise<boolean>;
   handedOver?: Promise<string | undefined>;
@@ -89,9 +93,34 @@ export function createSpool({ dir, owner = spoolOwner(), openFile = (path) => op
     if (!current) {
       counter += 1;
       const path = join(dir, `spool-${owner}-${Date.now()}${counter}${ACTIVE_SUFFIX}`);
-      current = { path, fh: mkdir(dir, { recursive: true }).then(() => openFile(path)), pending: 0 };
+      current = { path, fh: mkdir(dir, { recursive: true }).then(() => openFile(path)), pending: 0, tail: Promise.resolve(), broken: false };
     }
     return current;
+  }
+
+  /**
+   * Writes the whole line: a write may take only part of it (a full disk, a file-size limit),
+   * and the rest is written before the line counts as written. One line at a time, so that no
+   * other line lands inside it. After a failed write the file may end in a torn line: a line
+   * written after it would continue that line and be lost to the drainer, so none is.
+   */
+  function writeLine(gen: Generation, line: Buffer): Promise<void> {
+    const turn = gen.tail.then(async () => {
+      if (gen.broken) throw new Error('an earlier write to this spool file failed');
+      try {
+        const fh = await gen.fh;
+        for (let offset = 0; offset < line.length; ) {
+          const { bytesWritten } = await fh.write(line, offset, line.length - offset);
+          if (!(bytesWritten > 0)) throw new Error(`a write took ${bytesWritten} bytes`); // never loop forever
+          offset += bytesWritten;
+        }
+      } catch (err) {
+        gen.broken = true; // before the next turn runs
+        throw err;
+      }
+    });
+    gen.tail = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Once no append is in flight on it. A close error loses nothing: every acked line was fsynced. */
@@ -144,10 +173,8 @@ export function createSpool({ dir, owner = spoolOwner(), openFile = (path) => op
       gen.pending += 1;
       let failure: { err: unknown } | undefined;
       try {
-        const fh = await gen.fh;
-        // One write per line on an O_APPEND descriptor: concurrent appends never split a line.
-        await fh.write(line, 0, line.length);
-        await fh.datasync();
+        await writeLine(gen, line);
+        await (await gen.fh).datasync();
         appended += 1;
       } catch (err) {
         failure = { err };

@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -92,6 +95,80 @@ describe('spool', () => {
     const drainer = createSpoolDrainer({ spool, route: () => queue, redis, nonceBodies, logger: captureLogs().logger });
     expect(await drainer.drainOnce()).toBe(2);
     for (const id of ['84', '86']) expect(await queue.getJob(job(id).jobId)).toBeDefined();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('a short write is finished before the line is acked', async () => {
+    const spool = createSpool({ dir, owner: 'h-6', openFile: faultyFiles({ 1: { short: 10 } }) });
+    const j = job('91');
+    await spool.append(j);
+    const [file] = await listSpoolFiles(dir);
+    expect(await readFile(file!.path, 'utf8')).toBe(`${JSON.stringify(j)}\n`);
+    await spool.close();
+  });
+
+  it('a write that fails part-way is refused, and no line is written after its torn part', async () => {
+    // A full disk: the write takes 10 bytes of the line, the next one fails.
+    const spool = createSpool({ dir, owner: 'h-7', openFile: faultyFiles({ 2: { short: 10 }, 3: { code: 'ENOSPC' } }) });
+    const [a, b, c] = [job('92'), job('93'), job('94')];
+    await spool.append(a);
+    await expect(spool.append(b)).rejects.toMatchObject({ code: 'spool_failed' });
+    await spool.append(c);
+    const files = await listSpoolFiles(dir);
+    expect(await readFile(files.find((f) => f.draining)!.path, 'utf8')).toBe(`${JSON.stringify(a)}\n${JSON.stringify(b).slice(0, 10)}`);
+    expect(await readFile(files.find((f) => !f.draining)!.path, 'utf8')).toBe(`${JSON.stringify(c)}\n`);
+    const logs = captureLogs();
+    expect(await createSpoolDrainer({ spool, route: () => queue, redis, nonceBodies, logger: logs.logger }).drainOnce()).toBe(2);
+    for (const id of ['92', '94']) expect(await queue.getJob(job(id).jobId)).toBeDefined();
+    expect(await queue.getJob(job('93').jobId)).toBeUndefined();
+    expect(logs.lines.filter((l) => l.msg === 'skipped a torn spool line')).toHaveLength(1);
+  });
+
+  it('concurrent appends: a short write is finished before another line is written, a failed one is the last line of its file', async () => {
+    for (const faults of [{ 5: { short: 7 } }, { 5: { short: 7 }, 6: { code: 'EIO' } }] as Record<number, Fault>[]) {
+      const sub = await mkdtemp(join(dir, 'c-'));
+      const spool = createSpool({ dir: sub, owner: 'h-8', openFile: faultyFiles(faults) });
+      const jobs = Array.from({ length: 20 }, (_, i) => job(String(3000 + i)));
+      const settled = await Promise.allSettled(jobs.map((j) => spool.append(j)));
+      const acked = jobs.filter((_, i) => settled[i]!.status === 'fulfilled').map((j) => j.jobId);
+      expect(settled.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(
+        Array(20 - acked.length).fill('spool_failed'),
+      );
+      await spool.rotate();
+      const lines: string[] = [];
+      for (const file of await listSpoolFiles(sub)) lines.push(...(await readFile(file.path, 'utf8')).split('\n').filter((l) => l !== ''));
+      const parsed = lines.flatMap((l) => {
+        try {
+          return [(JSON.parse(l) as SpooledJob).jobId];
+        } catch {
+          return [];
+        }
+      });
+      expect(parsed.sort()).toEqual([...acked].sort());
+      expect(lines.length - parsed.length).toBe(6 in faults ? 1 : 0); // the refused line's torn part
+      await spool.close();
+    }
+  });
+
+  it('under a real file-size limit (ulimit -f, EFBIG): every acked line drains, each refused one is torn at the end of its file', async () => {
+    // A child process, since the limit is the process's own; tsx's cache would write past it.
+    const child = fileURLToPath(new URL('../fixtures/spool/file-limit-child.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)('bash', ['-c', 'ulimit -f 4 && exec "$@"', 'bash', process.execPath, '--import', 'tsx', child, dir, '6', '1500'], {
+      env: { ...process.env, TSX_DISABLE_CACHE: '1' },
+    });
+    const { acked, refused } = JSON.parse(stdout) as { acked: string[]; refused: { id: string; code: string }[] };
+    // 4 KiB a file, ~1.6 KB a line: two lines fit, the third is cut at the limit.
+    expect(acked).toEqual(['2000', '2001', '2003', '2004']);
+    expect(refused).toEqual([
+      { id: '2002', code: 'spool_failed' },
+      { id: '2005', code: 'spool_failed' },
+    ]);
+    const spool = createSpool({ dir, owner: 'limit-1' });
+    const logs = captureLogs();
+    expect(await createSpoolDrainer({ spool, route: () => queue, redis, nonceBodies, logger: logs.logger }).drainOnce()).toBe(4);
+    for (const id of acked) expect(await queue.getJob(`m_wxspool_${id}`)).toBeDefined();
+    for (const { id } of refused) expect(await queue.getJob(`m_wxspool_${id}`)).toBeUndefined();
+    expect(logs.lines.filter((l) => l.msg === 'skipped a torn spool line')).toHaveLength(2);
     expect(await readdir(dir)).toEqual([]);
   });
 
