@@ -11,7 +11,7 @@ import { inboundJobOptions, type InboundJobOptionsConfig } from './inbound-job-o
 import type { SpooledJob } from './jobs.js';
 import type { NonceBodies } from './nonce-bodies.js';
 import type { ReplicaWait } from './replica-wait.js';
-import { DRAINING_SUFFIX, ACTIVE_SUFFIX, listSpoolFiles, type Spool, type SpoolFile } from './spool.js';
+import { DRAINING_SUFFIX, ACTIVE_SUFFIX, listSpoolFiles, parseSpoolOwner, type Spool, type SpoolFile } from './spool.js';
 
 export interface SpoolDrainer {
   /** One pass; resolves to the number of jobs moved. Throws if Redis refuses (the files stay). */
@@ -36,13 +36,17 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** An active file whose writer on this host has died is ours to drain. */
+/**
+ * An active file whose writer on this host has died is ours to drain: another pid that is not
+ * alive, or our own pid in another run (an earlier process that had this host and pid: a
+ * container restarted as pid 1, a pid reused after a reboot). A name without a run id was
+ * written before run ids, so with our pid it is from an earlier run too.
+ */
 function orphaned(file: SpoolFile, self: string): boolean {
-  if (file.draining || file.owner === self) return false;
-  const dash = file.owner.lastIndexOf('-');
-  const host = file.owner.slice(0, dash);
-  const pid = Number(file.owner.slice(dash + 1));
-  return host === self.slice(0, self.lastIndexOf('-')) && !processAlive(pid);
+  const me = parseSpoolOwner(self);
+  const writer = parseSpoolOwner(file.owner);
+  if (file.draining || !me || !writer || writer.host !== me.host) return false;
+  return writer.pid === me.pid ? writer.run !== me.run : !processAlive(writer.pid);
 }
 
 async function claim(path: string): Promise<string | undefined> {
@@ -105,7 +109,9 @@ export function createSpoolDrainer(
       try {
         batch.push(JSON.parse(line) as SpooledJob);
       } catch {
-        // Only a torn last write can be unparsable, and its push was never acknowledged: WeChat retries it.
+        // Only a file's last line can be torn, and its push was never acknowledged (WeChat retries
+        // it): an append is acked only once its whole line is written and fsynced, and after a
+        // write that failed part-way the spool writes nothing more to that file (spool.ts writeLine).
         logger.warn({ layer: 'spool', file: path }, 'skipped a torn spool line');
         continue;
       }
