@@ -73,11 +73,19 @@ export function mountCampaignRoutes(router: Router, route: InternalRoute, campai
     '/apps/:appid/campaigns',
     route('campaigns', async (ctx, appid) => {
       const svc = need();
+      // The query and headers first: refused on them, the body is never touched (Node drops it).
+      const fromQuery = querySettings(ctx);
+      const key = idempotencyKey(ctx);
       const parsed = parseCampaignBody(ctx.req, formatOf(ctx.get('content-type')));
-      const settings = { ...querySettings(ctx), ...(await parsed.settings()) };
-      const r = await svc.submitCampaign(appid, settings, parsed.recipients, idempotencyKey(ctx));
-      ctx.status = 202;
-      return r;
+      try {
+        const settings = { ...fromQuery, ...(await parsed.settings()) };
+        const r = await svc.submitCampaign(appid, settings, parsed.recipients, key);
+        ctx.status = 202;
+        return r;
+      } catch (err) {
+        parsed.discard(); // refused before its list was read to the end (a 400, 409 or 503)
+        throw err;
+      }
     }),
   );
   router.get('/apps/:appid/campaigns/:id', route('campaigns/status', async (ctx, appid) => need().status(appid, id(ctx))));

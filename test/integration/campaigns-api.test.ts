@@ -122,6 +122,31 @@ describe('POST /campaigns: the recipient list in three formats', () => {
     expect(r.json.message).toMatch(/line 3/);
   });
 
+  it('a malformed CSV is a 400 bad_request at whatever stage it fails, and the process lives on', async () => {
+    const campaigns = async () => (await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM campaigns'))[0]!.n;
+    const before = await campaigns();
+    // Broken from the first row: refused before any campaign exists.
+    for (const csv of ['openid,first\nonlyone\n', 'openid\n"o1\n']) {
+      const r = await h.call('/campaigns?template_id=TPL_B', { method: 'POST', body: csv, type: 'text/csv' });
+      expect(r.status).toBe(400);
+      expect(r.json.error).toBe('bad_request');
+    }
+    expect(await campaigns()).toBe(before);
+    // Broken further down, while the campaign is being created: the parser failed with nobody reading yet.
+    const late = await h.call('/campaigns?template_id=TPL_B', { method: 'POST', body: 'openid\noLateBad00000000000001\noLateBad00000000000002\n"o3\n', type: 'text/csv' });
+    expect(late.status).toBe(400);
+    expect(late.json.error).toBe('bad_request');
+    // Refused for another reason before its list is read (the key names a campaign of another
+    // template): that answer, and the broken rest of the body is dropped unread.
+    const key = { 'idempotency-key': 'csv-refused-early' };
+    expect((await h.call('/campaigns?template_id=TPL_B', { method: 'POST', body: 'openid\noEarly0000000000000001\n', type: 'text/csv', headers: key })).status).toBe(202);
+    const early = await h.call('/campaigns?template_id=TPL_A', { method: 'POST', body: 'openid\noEarly0000000000000001\noEarly0000000000000002\n"o3\n', type: 'text/csv', headers: key });
+    expect(early.status).toBe(409);
+    expect(early.json.error).toBe('idempotency_conflict');
+    await new Promise((r) => setTimeout(r, 100)); // the parser's error, had it no listener, would have ended the process by now
+    expect((await h.call('/campaigns/cnothere')).status).toBe(404);
+  });
+
   it('404 for a campaign of another account or none', async () => {
     expect((await h.call('/campaigns/cnothere')).status).toBe(404);
   });
