@@ -4,6 +4,7 @@
 // data key, and optionally url). NDJSON and CSV are never held whole: 100,000 recipients are
 // read, queued and forgotten a chunk at a time (the HTTP body is paused meanwhile).
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { parse as parseCsv } from 'csv-parse';
 import { RequestError } from '../errors.js';
 import type { TemplateData, TemplatePayload } from './template-jobs.js';
@@ -75,9 +76,12 @@ export function settingsOf(v: Record<string, unknown>, where: string): CampaignS
 }
 
 async function* lines(body: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  // A chunk may end inside a character (订 is 3 bytes): the decoder keeps its first bytes for
+  // the next chunk instead of turning each half into U+FFFD.
+  const utf8 = new StringDecoder('utf8');
   let rest = '';
   for await (const chunk of body) {
-    rest += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    rest += typeof chunk === 'string' ? chunk : utf8.write(chunk);
     let i: number;
     while ((i = rest.indexOf('\n')) >= 0) {
       yield rest.slice(0, i);
@@ -85,6 +89,7 @@ async function* lines(body: AsyncIterable<Buffer | string>): AsyncGenerator<stri
     }
     if (rest.length > LINE_LIMIT_BYTES) throw bad(`a line is longer than ${LINE_LIMIT_BYTES} bytes`);
   }
+  rest += utf8.end();
   if (rest !== '') yield rest;
 }
 

@@ -43,6 +43,30 @@ describe('CSV: a malformed body is a 400, never an error nobody listens to', () 
   });
 });
 
+describe('a character split across two chunks of the body', () => {
+  const split = (text: string, inside: string) => {
+    const b = Buffer.from(text);
+    const at = b.indexOf(Buffer.from(inside)) + 1; // one byte into the character
+    return bodyOf(b.subarray(0, at), b.subarray(at));
+  };
+
+  it('NDJSON: decoded whole', async () => {
+    const parsed = parseCampaignBody(split(`{"template_id":"T"}\n{"touser":"oSplit1","data":{"keyword1":"订单已发货"}}\n`, '订'), 'ndjson');
+    expect(await parsed.settings()).toEqual({ template_id: 'T' });
+    expect(await collect(parsed.recipients)).toEqual([{ openid: 'oSplit1', data: { keyword1: { value: '订单已发货' } } }]);
+  });
+
+  it('NDJSON: in the last line, with no newline after it', async () => {
+    const parsed = parseCampaignBody(split('{"touser":"oSplit2","data":{"first":"已发货"}}', '发'), 'ndjson');
+    expect(await collect(parsed.recipients)).toEqual([{ openid: 'oSplit2', data: { first: { value: '已发货' } } }]);
+  });
+
+  it('CSV: decoded whole', async () => {
+    const parsed = parseCampaignBody(split('openid,keyword1\noSplit3,订单已发货\n', '订'), 'csv');
+    expect(await collect(parsed.recipients)).toEqual([{ openid: 'oSplit3', data: { keyword1: { value: '订单已发货' } } }]);
+  });
+});
+
 describe('discard: a request refused before its list is read lets its body flow to the end', () => {
   const bigList = (format: CampaignFormat) => {
     const ids = Array.from({ length: 50_000 }, (_, i) => `oDiscard${String(i).padStart(8, '0')}`);

@@ -1,8 +1,9 @@
 // The message centre's internal API against real Redis, PostgreSQL and the mock: single
 // messages and their idempotency key, campaigns as JSON / NDJSON / CSV, WeChat's refusals on
 // record, per-user history, recipients paged and as CSV, and 503 without a database.
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openids, startCampaignHarness, waitFor, type CampaignHarness } from '../fixtures/campaigns/harness.js';
+import { BEARER, openids, startCampaignHarness, waitFor, type CampaignHarness } from '../fixtures/campaigns/harness.js';
 
 const TEMPLATE_PATH = '/cgi-bin/message/template/send';
 
@@ -114,6 +115,23 @@ describe('POST /campaigns: the recipient list in three formats', () => {
     const r = await h.call(`/messages?openid=${u}`);
     expect(r.json.messages).toHaveLength(2);
     expect(new Set(r.json.messages.map((m: { campaign_id: string }) => m.campaign_id)).size).toBe(2);
+  });
+
+  it('NDJSON written in two pieces split inside a character (订): the recipient keeps it whole', async () => {
+    const body = Buffer.from(`${JSON.stringify({ template_id: 'TPL_B' })}\n${JSON.stringify({ touser: 'oSplitUtf8000000000000001', data: { keyword1: '订单已发货' } })}\n`);
+    const at = body.indexOf(Buffer.from('订')) + 1;
+    const answer = await new Promise<{ status: number; json: any }>((resolve, reject) => {
+      const req = request(`${h.api}/campaigns`, { method: 'POST', headers: { authorization: `Bearer ${BEARER}`, 'content-type': 'application/x-ndjson' } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.write(body.subarray(0, at));
+      setTimeout(() => req.end(body.subarray(at)), 100); // a chunk of its own on the server
+    });
+    expect(answer.status).toBe(202);
+    expect(await h.db.query('SELECT data FROM sends WHERE campaign_id = $1', [answer.json.campaign_id])).toEqual([{ data: { keyword1: { value: '订单已发货' } } }]);
   });
 
   it('a bad line is refused with its number', async () => {
