@@ -93,6 +93,14 @@ export class RequestError extends WxgateError {
   }
 }
 
+/** A query parameter or header the route cannot take: 400, the code names it (`limit_invalid`). */
+export class ParameterError extends WxgateError {
+  declare readonly code: `${string}_invalid`;
+  constructor(name: string, message: string) {
+    super(`${name}_invalid`, message, { status: 400, expose: true });
+  }
+}
+
 /** Neither Redis nor the local spool took the message: 503 so that WeChat retries. */
 export class UnavailableError extends WxgateError {
   constructor(code: string, message: string, cause?: unknown) {

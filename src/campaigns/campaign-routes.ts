@@ -11,7 +11,7 @@
 //   POST /apps/:appid/campaigns/:id/pause|resume|cancel
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { WxgateError } from '../errors.js';
+import { ParameterError, WxgateError } from '../errors.js';
 import type { CampaignService } from './campaign-service.js';
 import { formatOf, parseCampaignBody, settingsOf } from './recipients-parse.js';
 import { recipientsCsv } from './recipients-csv.js';
@@ -22,6 +22,14 @@ const q = (ctx: Context, name: string): string | undefined => {
   const v = ctx.query[name];
   return typeof v === 'string' && v !== '' ? v : undefined;
 };
+
+/** A page size: a whole number from 1 (the service cuts it to its maximum). Number('abc') is NaN, which PostgreSQL refused as a LIMIT: a 500. */
+function limitOf(ctx: Context, fallback: number): number {
+  const raw = q(ctx, 'limit');
+  if (raw === undefined) return fallback;
+  if (!/^[1-9][0-9]*$/.test(raw)) throw new ParameterError('limit', `limit must be a whole number from 1, not ${JSON.stringify(raw.slice(0, 20))}`);
+  return Number(raw);
+}
 
 function idempotencyKey(ctx: Context): string | undefined {
   const k = ctx.get('idempotency-key');
@@ -66,7 +74,7 @@ export function mountCampaignRoutes(router: Router, route: InternalRoute, campai
       const svc = need();
       const openid = q(ctx, 'openid');
       if (!openid) throw new WxgateError('bad_request', 'openid is required', { status: 400, expose: true });
-      return { messages: await svc.messages(appid, openid, Number(q(ctx, 'limit') ?? 100)) };
+      return { messages: await svc.messages(appid, openid, limitOf(ctx, 100)) };
     }),
   );
   router.post(
@@ -99,7 +107,7 @@ export function mountCampaignRoutes(router: Router, route: InternalRoute, campai
         ctx.type = 'text/csv; charset=utf-8';
         return recipientsCsv((after) => svc.recipients(appid, id(ctx), { status, after, limit: 1000 }));
       }
-      return svc.recipients(appid, id(ctx), { status, after: q(ctx, 'after'), limit: Number(q(ctx, 'limit') ?? 100) });
+      return svc.recipients(appid, id(ctx), { status, after: q(ctx, 'after'), limit: limitOf(ctx, 100) });
     }),
   );
   for (const action of ['pause', 'resume', 'cancel'] as const) {

@@ -106,6 +106,20 @@ describe('POST /campaigns: the recipient list in three formats', () => {
     expect(asCsv.text.trim().split('\n')).toEqual(['openid,status,errcode,errmsg,msgid,attempts,sent_at', expect.stringMatching(/^oGoneUser000000000000000001,failed,43004,/)]);
   });
 
+  it.each(['abc', '1.5', '-5', '0', '1e3', '   '])('limit=%j: 400 limit_invalid on both paged routes', async (limit) => {
+    const c = await h.call('/campaigns', { method: 'POST', body: JSON.stringify({ template_id: 'TPL_B', recipients: [{ touser: 'oLimitUser000000000000001' }], idempotency_key: 'limit-campaign' }) });
+    for (const path of [`/campaigns/${c.json.campaign_id}/recipients?limit=${encodeURIComponent(limit)}`, `/messages?openid=oLimitUser000000000000001&limit=${encodeURIComponent(limit)}`]) {
+      const r = await h.call(path);
+      expect(r.status).toBe(400);
+      expect(r.json.error).toBe('limit_invalid');
+    }
+  });
+
+  it('a limit above the maximum is cut to it, not refused', async () => {
+    const r = await h.call('/messages?openid=oLimitUser000000000000001&limit=99999999999999999999');
+    expect(r.status).toBe(200);
+  });
+
   it('GET /messages?openid=: what one user was sent, across campaigns and single messages', async () => {
     const u = 'oHistoryUser00000000000001';
     for (const tag of ['h1', 'h2']) {
