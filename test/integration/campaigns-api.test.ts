@@ -120,6 +120,22 @@ describe('POST /campaigns: the recipient list in three formats', () => {
     expect(r.status).toBe(200);
   });
 
+  it('errcode 0 without a msgid: that send is on record with msgid null, and the rest of its batch is written', async () => {
+    const users = openids(6, 'nomsgid');
+    h.mock.state.faults.add({ path: 'template', openid: users[2]!, errcode: 0, errmsg: 'ok' });
+    try {
+      const a = await h.call('/campaigns', { method: 'POST', body: JSON.stringify({ template_id: 'TPL_B', recipients: users.map((touser) => ({ touser })) }) });
+      const done = await finished(a.json.campaign_id);
+      expect(done).toMatchObject({ sent_total: 6, counts: { queued: 0, failed: 0 } });
+      const rows = await h.db.query<{ openid: string; status: string; errcode: number; msgid: string | null }>('SELECT openid, status, errcode, msgid::text AS msgid FROM sends WHERE campaign_id = $1 ORDER BY openid', [a.json.campaign_id]);
+      expect(rows.find((r) => r.openid === users[2])).toMatchObject({ status: 'sent', errcode: 0, msgid: null });
+      expect(rows.filter((r) => r.msgid !== null)).toHaveLength(5);
+      expect(h.logs.lines.filter((l) => l.msg === 'record batch not written' || l.msg === 'record not written')).toEqual([]);
+    } finally {
+      h.mock.state.faults.clear();
+    }
+  });
+
   it('GET /messages?openid=: what one user was sent, across campaigns and single messages', async () => {
     const u = 'oHistoryUser00000000000001';
     for (const tag of ['h1', 'h2']) {
