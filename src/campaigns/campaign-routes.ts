@@ -31,9 +31,10 @@ function limitOf(ctx: Context, fallback: number): number {
   return Number(raw);
 }
 
+/** As sent: the service refuses one over its limit (a key cut short could name another request). */
 function idempotencyKey(ctx: Context): string | undefined {
   const k = ctx.get('idempotency-key');
-  return k === '' ? undefined : k.slice(0, 200);
+  return k === '' ? undefined : k;
 }
 
 /** Settings in the query string (CSV has nowhere else for them): template_id, url, data (JSON). */

@@ -7,6 +7,7 @@ import { Job, Queue } from 'bullmq';
 import type { RedisConnection } from '../redis.js';
 import type { Config } from '../config.js';
 import { RequestError, WxgateError } from '../errors.js';
+import { campaignDefinition, canonicalJson, checkIdempotencyKey, reusedKey } from './idempotency.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
@@ -213,25 +214,28 @@ export function createCampaignService({ config, logger }: { config: Config; logg
     },
 
     async sendSingle(appid, body, idempotencyKey) {
-      await whenReady();
       const { idempotency_key: fromBody, ...rest } = body;
-      const key = idempotencyKey ?? (typeof fromBody === 'string' && fromBody !== '' ? fromBody : undefined);
+      const key = checkIdempotencyKey(idempotencyKey ?? (typeof fromBody === 'string' && fromBody !== '' ? fromBody : undefined));
+      await whenReady();
       const { openid, payload } = singlePayload(rest);
       const id = singleJobId(appid, key);
       const fresh = await records.insertQueued([{ id, appid, openid, templateId: payload.template_id, data: payload }]);
+      const row = await records.getSend(appid, id);
+      // The row keeps the payload it was first inserted with: another one under the same key
+      // would otherwise answer 202 and never be sent.
+      if (row && (row.openid !== openid || canonicalJson(row.data) !== canonicalJson(payload))) throw reusedKey(`message ${id}`);
       if (fresh.length > 0) {
         const data: SingleJobData = { kind: 'single', appid, openid, payload, queuedAt: Date.now() };
         await queues.of(appid).add('single', data, jobOptions(id));
       }
-      const row = await records.getSend(appid, id);
       log.info({ appid, openid, dedupKey: id, idempotencyKey: key !== undefined, outcome: fresh.length > 0 ? 'queued' : 'known' }, 'template message accepted');
       return { id, status: row?.status ?? 'queued', created: fresh.length > 0 };
     },
 
     async submitCampaign(appid, settings, recipients, idempotencyKey) {
+      const key = checkIdempotencyKey(idempotencyKey ?? settings.idempotency_key);
       await whenReady();
       const started = performance.now();
-      const key = idempotencyKey ?? settings.idempotency_key;
       if (!settings.template_id) throw new RequestError('bad_request', 'template_id is required (in the JSON body, NDJSON\'s first line or the query string)');
       const id = campaignId(appid, key);
       const payload: TemplatePayload = {
@@ -241,7 +245,8 @@ export function createCampaignService({ config, logger }: { config: Config; logg
         ...(settings.miniprogram ? { miniprogram: settings.miniprogram } : {}),
       };
       const { row, created } = await records.createCampaign({ id, appid, idempotency_key: key ?? null, template_id: payload.template_id, url: payload.url ?? null, miniprogram: payload.miniprogram ?? null, data: payload.data });
-      if (row.template_id !== payload.template_id) throw new WxgateError('idempotency_conflict', `Idempotency-Key already names campaign ${id} with template ${row.template_id}`, { status: 409, expose: true });
+      // A resubmission adds recipients to the campaign its key names, never other settings.
+      if (!created && campaignDefinition(row) !== campaignDefinition(payload)) throw reusedKey(`campaign ${id}`);
       await meta.put(id, appid, { template_id: row.template_id, data: row.data, ...(row.url ? { url: row.url } : {}), ...(row.miniprogram ? { miniprogram: row.miniprogram } : {}) });
       let read = 0;
       let queued = 0;

@@ -39,6 +39,39 @@ describe('POST /messages/template: one message', () => {
     expect(h.mock.state.sent({ touser: 'oSingleUser0000000000000001', path: TEMPLATE_PATH })[0]!.body).toMatchObject({ client_msg_id: a.json.id });
   });
 
+  it('the same Idempotency-Key with another message: 409 idempotency_key_reused, and the first stays the only send', async () => {
+    const key = { 'idempotency-key': 'order-43-shipped' };
+    const first = { touser: 'oReusedKey000000000000001', template_id: 'TPL_B', data: { first: { value: 'a' } } };
+    const a = await h.call('/messages/template', { method: 'POST', body: JSON.stringify(first), headers: key });
+    expect(a.status).toBe(202);
+    for (const other of [{ ...first, touser: 'oReusedKey000000000000002' }, { ...first, data: { first: { value: 'b' } } }, { ...first, template_id: 'TPL_A' }, { ...first, url: 'https://example.com/x' }]) {
+      const b = await h.call('/messages/template', { method: 'POST', body: JSON.stringify(other), headers: key });
+      expect(b.status).toBe(409);
+      expect(b.json.error).toBe('idempotency_key_reused');
+    }
+    // The same payload again (its keys in another order) is the first message.
+    const again = await h.call('/messages/template', { method: 'POST', body: JSON.stringify({ data: first.data, template_id: 'TPL_B', touser: first.touser }), headers: key });
+    expect(again).toMatchObject({ status: 202, json: { id: a.json.id } });
+    await waitFor(async () => (await h.call(`/messages/template/${a.json.id}`)).json.status === 'delivered', 'the delivery');
+    expect(h.mock.state.sent({ touser: 'oReusedKey000000000000001', path: TEMPLATE_PATH })).toHaveLength(1);
+    expect(h.mock.state.sent({ touser: 'oReusedKey000000000000002', path: TEMPLATE_PATH })).toHaveLength(0);
+  });
+
+  it('an Idempotency-Key over 200 characters is a 400 idempotency_key_invalid, not cut short (in the header or the body)', async () => {
+    const long = 'k'.repeat(200);
+    const body = (extra: Record<string, unknown> = {}) => JSON.stringify({ touser: 'oLongKey00000000000000001', template_id: 'TPL_B', data: {}, ...extra });
+    expect((await h.call('/messages/template', { method: 'POST', body: body(), headers: { 'idempotency-key': long } })).status).toBe(202);
+    for (const r of [
+      await h.call('/messages/template', { method: 'POST', body: body(), headers: { 'idempotency-key': `${long}1` } }),
+      await h.call('/messages/template', { method: 'POST', body: body({ idempotency_key: `${long}2` }) }),
+      await h.call('/campaigns', { method: 'POST', body: JSON.stringify({ template_id: 'TPL_B', recipients: [{ touser: 'oLongKey00000000000000001' }] }), headers: { 'idempotency-key': `${long}3` } }),
+      await h.call('/campaigns?template_id=TPL_B', { method: 'POST', body: 'openid\noLongKey00000000000000001\n', type: 'text/csv', headers: { 'idempotency-key': `${long}4` } }),
+    ]) {
+      expect(r.status).toBe(400);
+      expect(r.json.error).toBe('idempotency_key_invalid');
+    }
+  });
+
   it.each([
     ['43004, not following', { touser: 'oGoneUser000000000000000001', template_id: 'TPL_B', data: {} }, 43004],
     ['40037, unknown template', { touser: 'oBadTemplate00000000000001', template_id: 'TPL_NOPE', data: {} }, 40037],
@@ -84,6 +117,26 @@ describe('POST /campaigns: the recipient list in three formats', () => {
     expect(done.sent_total).toBe(30);
     for (const u of users) expect(h.mock.state.sent({ touser: u, path: TEMPLATE_PATH })).toHaveLength(1);
     expect(h.mock.state.sent({ touser: users[7]!, path: TEMPLATE_PATH })[0]!.body).toMatchObject({ data: { first: { value: 'hi 7' }, remark: { value: '谢谢' } } });
+  });
+
+  it('the same key with other settings (template, url, miniprogram, shared data): 409 idempotency_key_reused; with other recipients: they are added', async () => {
+    const key = { 'idempotency-key': 'reused-campaign-1' };
+    const settings = { template_id: 'TPL_B', url: 'https://example.com/a', miniprogram: { appid: 'wxmini', pagepath: 'p/a' }, data: { first: '一' } };
+    const submit = (s: Record<string, unknown>, users: string[]) => h.call('/campaigns', { method: 'POST', body: JSON.stringify({ ...s, recipients: users.map((touser) => ({ touser })) }), headers: key });
+    const a = await submit(settings, ['oReusedCamp00000000000001']);
+    expect(a.status).toBe(202);
+    for (const other of [{ template_id: 'TPL_A' }, { url: 'https://example.com/b' }, { url: undefined }, { miniprogram: { appid: 'wxmini', pagepath: 'p/b' } }, { data: { first: '二' } }, { data: { first: '一', remark: 'r' } }]) {
+      const b = await submit({ ...settings, ...other }, ['oReusedCamp00000000000002']);
+      expect(b.status).toBe(409);
+      expect(b.json.error).toBe('idempotency_key_reused');
+    }
+    // The same settings as NDJSON's first line: the same campaign, one more recipient.
+    const nd = [JSON.stringify(settings), JSON.stringify({ touser: 'oReusedCamp00000000000003' }), ''].join('\n');
+    const c = await h.call('/campaigns', { method: 'POST', body: nd, type: 'application/x-ndjson', headers: key });
+    expect(c).toMatchObject({ status: 202, json: { campaign_id: a.json.campaign_id, recipients: 2, queued: 1, created: false } });
+    const done = await finished(a.json.campaign_id);
+    expect(done.sent_total).toBe(2);
+    expect(h.mock.state.sent({ touser: 'oReusedCamp00000000000002', path: TEMPLATE_PATH })).toHaveLength(0);
   });
 
   it('CSV: settings in the query, a column per data key; failures listed with errcode, paged and as CSV', async () => {
@@ -190,7 +243,7 @@ describe('POST /campaigns: the recipient list in three formats', () => {
     expect((await h.call('/campaigns?template_id=TPL_B', { method: 'POST', body: 'openid\noEarly0000000000000001\n', type: 'text/csv', headers: key })).status).toBe(202);
     const early = await h.call('/campaigns?template_id=TPL_A', { method: 'POST', body: 'openid\noEarly0000000000000001\noEarly0000000000000002\n"o3\n', type: 'text/csv', headers: key });
     expect(early.status).toBe(409);
-    expect(early.json.error).toBe('idempotency_conflict');
+    expect(early.json.error).toBe('idempotency_key_reused');
     await new Promise((r) => setTimeout(r, 100)); // the parser's error, had it no listener, would have ended the process by now
     expect((await h.call('/campaigns/cnothere')).status).toBe(404);
   });
