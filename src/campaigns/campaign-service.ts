@@ -11,6 +11,7 @@ import { campaignDefinition, canonicalJson, checkIdempotencyKey, reusedKey } fro
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { createCampaignControl } from './campaign-control.js';
 import { createCampaignMeta, type CampaignMeta } from './campaign-meta.js';
 import { createDatabase, type Database } from './database.js';
 import { migrateUntilDone } from './migrate.js';
@@ -63,6 +64,7 @@ export interface CampaignServiceOptions {
   backoffMs?: number;
 }
 
+const DONE = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' } as const;
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const notFound = (what: string) => new WxgateError('not_found', `${what} not found`, { status: 404, expose: true });
 
@@ -116,6 +118,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
     return q;
   });
   const meta: CampaignMeta = createCampaignMeta({ redis }, { keys });
+  const control = createCampaignControl({ db, meta });
   const jobOptions = (id: string) => templateJobOptions(id, { attempts: config.worker.attempts, backoffMs });
 
   let ready: Promise<unknown> | undefined;
@@ -247,7 +250,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
       const { row, created } = await records.createCampaign({ id, appid, idempotency_key: key ?? null, template_id: payload.template_id, url: payload.url ?? null, miniprogram: payload.miniprogram ?? null, data: payload.data });
       // A resubmission adds recipients to the campaign its key names, never other settings.
       if (!created && campaignDefinition(row) !== campaignDefinition(payload)) throw reusedKey(`campaign ${id}`);
-      await meta.put(id, appid, { template_id: row.template_id, data: row.data, ...(row.url ? { url: row.url } : {}), ...(row.miniprogram ? { miniprogram: row.miniprogram } : {}) });
+      await meta.put(id, appid, { template_id: row.template_id, data: row.data, ...(row.url ? { url: row.url } : {}), ...(row.miniprogram ? { miniprogram: row.miniprogram } : {}) }, row.state === 'paused' ? 'paused' : 'running');
       let read = 0;
       let queued = 0;
       let chunk: Recipient[] = [];
@@ -311,24 +314,12 @@ export function createCampaignService({ config, logger }: { config: Config; logg
     },
 
     async control(appid, id, action) {
-      const c = await campaignOf(appid, id);
-      if (c.state === 'cancelled') throw new WxgateError('campaign_cancelled', `campaign ${id} is cancelled`, { status: 409, expose: true });
-      if (action === 'pause') {
-        await meta.setState(appid, id, 'paused');
-        await records.setState(id, 'paused');
-      } else if (action === 'resume') {
-        await meta.setState(appid, id, 'running');
-        await records.setState(id, c.accepted_at ? 'running' : 'accepting');
-        await unpark(appid, id);
-      } else {
-        // Redis first: from here on no worker sends for it; then the records of what is left.
-        await meta.setState(appid, id, 'cancelled');
-        await records.setState(id, 'cancelled');
-        const n = await records.cancelQueued(id);
-        await unpark(appid, id);
-        log.info({ appid, campaignId: id, cancelled: n }, 'campaign cancelled');
-      }
-      log.info({ appid, campaignId: id, action }, `campaign ${action}d`);
+      await whenReady();
+      const { from, to } = await control.apply(appid, id, action);
+      let cancelledRows: number | undefined;
+      if (action === 'cancel') cancelledRows = await records.cancelQueued(id); // what is left of it in the records
+      if (action !== 'pause') await unpark(appid, id);
+      log.info({ appid, campaignId: id, action, from, to, ...(cancelledRows !== undefined ? { cancelled: cancelledRows } : {}) }, `campaign ${DONE[action]}`);
       return status(appid, id);
     },
 
