@@ -15,6 +15,8 @@ export interface CampaignMeta {
   /** Payload and appid; the state only if it has none (a resubmitted campaign keeps its own: a paused one stays paused). */
   put(id: string, appid: string, payload: TemplatePayload, state: Exclude<CampaignState, 'cancelled'>): Promise<void>;
   get(appid: string, id: string): Promise<TemplatePayload>;
+  /** The state the workers go by (null: none in Redis). */
+  state(appid: string, id: string): Promise<CampaignState | null>;
   /** Sets the state unless it is cancelled, in one step; returns the state it found. */
   transition(appid: string, id: string, state: CampaignState): Promise<CampaignState | null>;
 }
@@ -45,6 +47,9 @@ export function createCampaignMeta({ redis }: { redis: RedisConnection }, { keys
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
       cache.set(id, payload);
       return payload;
+    },
+    async state(appid, id) {
+      return (await redis.hget(keys.campaign(appid, id), 'state')) as CampaignState | null;
     },
     async transition(appid, id, state) {
       return ((await transition.run([keys.campaign(appid, id)], [state, KEEP_S])) ?? null) as CampaignState | null;

@@ -11,7 +11,7 @@ import { campaignDefinition, canonicalJson, checkIdempotencyKey, reusedKey } fro
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
-import { createCampaignControl } from './campaign-control.js';
+import { cancelledError, createCampaignControl } from './campaign-control.js';
 import { createCampaignMeta, type CampaignMeta } from './campaign-meta.js';
 import { createDatabase, type Database } from './database.js';
 import { migrateUntilDone } from './migrate.js';
@@ -250,6 +250,8 @@ export function createCampaignService({ config, logger }: { config: Config; logg
       const { row, created } = await records.createCampaign({ id, appid, idempotency_key: key ?? null, template_id: payload.template_id, url: payload.url ?? null, miniprogram: payload.miniprogram ?? null, data: payload.data });
       // A resubmission adds recipients to the campaign its key names, never other settings.
       if (!created && campaignDefinition(row) !== campaignDefinition(payload)) throw reusedKey(`campaign ${id}`);
+      // Nothing more is queued for a cancelled campaign (and its Redis state is not made anew).
+      if (row.state === 'cancelled') throw cancelledError(id);
       await meta.put(id, appid, { template_id: row.template_id, data: row.data, ...(row.url ? { url: row.url } : {}), ...(row.miniprogram ? { miniprogram: row.miniprogram } : {}) }, row.state === 'paused' ? 'paused' : 'running');
       let read = 0;
       let queued = 0;
@@ -278,15 +280,25 @@ export function createCampaignService({ config, logger }: { config: Config; logg
         inFlight.push(p);
         if (inFlight.length >= chunksInFlight) await inFlight.shift();
       };
+      // Cancelled while its list is read: the rest is not queued (one HGET a chunk).
+      let cancelled = false;
       for await (const r of recipients) {
         read++;
         chunk.push(r);
-        if (chunk.length >= chunkSize) await launch();
+        if (chunk.length < chunkSize) continue;
+        cancelled = (await meta.state(appid, id)) === 'cancelled';
+        if (cancelled) break;
+        await launch();
       }
-      if (chunk.length > 0) await launch();
-      await Promise.all(inFlight);
+      if (!cancelled && chunk.length > 0) await launch();
+      if (cancelled) await Promise.allSettled(inFlight);
+      else await Promise.all(inFlight);
       const total = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM sends WHERE campaign_id = $1', [id])).rows[0]!.n);
-      await records.finishAccepting(id, total);
+      const state = await records.finishAccepting(id, total);
+      if (cancelled || state === 'cancelled') {
+        log.info({ appid, campaignId: id, recipients: total, read, queued }, 'campaign cancelled while its list was read: the rest is not queued');
+        throw cancelledError(id);
+      }
       log.info({ appid, campaignId: id, recipients: total, read, queued, created, ms: Math.round(performance.now() - started) }, 'campaign accepted');
       return { campaign_id: id, recipients: total, queued, created };
     },

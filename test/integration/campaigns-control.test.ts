@@ -1,6 +1,7 @@
 // Pause, resume and cancel, and the 45009 quota pause that resumes by itself when WeChat's
 // quota day turns (an injected clock stands the workers just before Beijing midnight).
 import { afterEach, describe, expect, it } from 'vitest';
+import { campaignJobId } from '../../src/campaigns/template-jobs.js';
 import { createRedis } from '../../src/redis.js';
 import { keysOf } from '../../src/redis-keys.js';
 import { openids, startCampaignHarness, waitFor, type CampaignHarness } from '../fixtures/campaigns/harness.js';
@@ -61,6 +62,45 @@ describe('cancel', () => {
     expect((await h.call(`/campaigns/${id}/resume`, { method: 'POST' })).status).toBe(409);
     // The jobs left the queue (cancelled, not parked for later).
     await waitFor(async () => (await h!.queue.getJobCounts('waiting', 'delayed', 'active')).delayed === 0, 'no delayed jobs');
+  });
+});
+
+describe('a cancelled campaign takes no more recipients', () => {
+  it('its key sent again: 409 campaign_cancelled, nothing queued, its Redis state still cancelled', async () => {
+    h = await startCampaignHarness({ workers: false });
+    const id = await submit(h, openids(5, 'rc'), 'resubmit-after-cancel');
+    expect((await h.call(`/campaigns/${id}/cancel`, { method: 'POST' })).status).toBe(200);
+    const again = await h.call('/campaigns', { method: 'POST', body: JSON.stringify({ template_id: 'TPL', recipients: [{ touser: 'oAfterCancel0000000000001' }], idempotency_key: 'resubmit-after-cancel' }) });
+    expect(again).toMatchObject({ status: 409, json: { error: 'campaign_cancelled' } });
+    expect(await h.db.query('SELECT id FROM sends WHERE openid = $1', ['oAfterCancel0000000000001'])).toEqual([]);
+    expect(await h.queue.getJob(campaignJobId(id, 'oAfterCancel0000000000001'))).toBeUndefined();
+    expect(await h.queue.count()).toBe(5); // the first 5, cancelled on record (no worker runs here to drop them)
+    const redis = createRedis(h.config, 'worker');
+    expect(await redis.hget(keysOf(h.config).campaign(TEST_APP.appid, id), 'state')).toBe('cancelled');
+    redis.disconnect();
+  });
+
+  it('cancelled while its list is read: the upload answers 409 campaign_cancelled and the rest of the list is not queued', async () => {
+    h = await startCampaignHarness({ workers: false });
+    const users = openids(2500, 'mid');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const list = async function* () {
+      for (const [i, openid] of users.entries()) {
+        if (i === 1200) await gate;
+        yield { openid };
+      }
+    };
+    const submitted = h.service.submitCampaign(TEST_APP.appid, { template_id: 'TPL' }, list(), 'cancel-mid-list');
+    submitted.catch(() => undefined);
+    const rows = async () => (await h!.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sends'))[0]!.n;
+    await waitFor(async () => (await rows()) >= 1000, 'the first chunk');
+    const id = (await h.db.query<{ id: string }>('SELECT id FROM campaigns'))[0]!.id;
+    expect((await h.call(`/campaigns/${id}/cancel`, { method: 'POST' })).status).toBe(200);
+    release();
+    await expect(submitted).rejects.toMatchObject({ code: 'campaign_cancelled', status: 409 });
+    expect(await rows()).toBe(1000);
+    expect((await status(h, id)).counts).toMatchObject({ queued: 0, cancelled: 1000 });
   });
 });
 
