@@ -93,6 +93,24 @@ export class RequestError extends WxgateError {
   }
 }
 
+/** A query parameter or header the route cannot take: 400, the code names it (`limit_invalid`). */
+export class ParameterError extends WxgateError {
+  declare readonly code: `${string}_invalid`;
+  constructor(name: string, message: string) {
+    super(`${name}_invalid`, message, { status: 400, expose: true });
+  }
+}
+
+export type ConflictCode = 'idempotency_key_reused' | 'campaign_cancelled';
+
+/** The request contradicts what is on record (a key already naming another payload, a cancelled campaign): 409, nothing changed. */
+export class ConflictError extends WxgateError {
+  declare readonly code: ConflictCode;
+  constructor(code: ConflictCode, message: string) {
+    super(code, message, { status: 409, expose: true });
+  }
+}
+
 /** Neither Redis nor the local spool took the message: 503 so that WeChat retries. */
 export class UnavailableError extends WxgateError {
   constructor(code: string, message: string, cause?: unknown) {

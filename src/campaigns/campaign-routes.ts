@@ -11,7 +11,7 @@
 //   POST /apps/:appid/campaigns/:id/pause|resume|cancel
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { WxgateError } from '../errors.js';
+import { ParameterError, WxgateError } from '../errors.js';
 import type { CampaignService } from './campaign-service.js';
 import { formatOf, parseCampaignBody, settingsOf } from './recipients-parse.js';
 import { recipientsCsv } from './recipients-csv.js';
@@ -23,9 +23,18 @@ const q = (ctx: Context, name: string): string | undefined => {
   return typeof v === 'string' && v !== '' ? v : undefined;
 };
 
+/** A page size: a whole number from 1 (the service cuts it to its maximum). Number('abc') is NaN, which PostgreSQL refused as a LIMIT: a 500. */
+function limitOf(ctx: Context, fallback: number): number {
+  const raw = q(ctx, 'limit');
+  if (raw === undefined) return fallback;
+  if (!/^[1-9][0-9]*$/.test(raw)) throw new ParameterError('limit', `limit must be a whole number from 1, not ${JSON.stringify(raw.slice(0, 20))}`);
+  return Number(raw);
+}
+
+/** As sent: the service refuses one over its limit (a key cut short could name another request). */
 function idempotencyKey(ctx: Context): string | undefined {
   const k = ctx.get('idempotency-key');
-  return k === '' ? undefined : k.slice(0, 200);
+  return k === '' ? undefined : k;
 }
 
 /** Settings in the query string (CSV has nowhere else for them): template_id, url, data (JSON). */
@@ -66,18 +75,26 @@ export function mountCampaignRoutes(router: Router, route: InternalRoute, campai
       const svc = need();
       const openid = q(ctx, 'openid');
       if (!openid) throw new WxgateError('bad_request', 'openid is required', { status: 400, expose: true });
-      return { messages: await svc.messages(appid, openid, Number(q(ctx, 'limit') ?? 100)) };
+      return { messages: await svc.messages(appid, openid, limitOf(ctx, 100)) };
     }),
   );
   router.post(
     '/apps/:appid/campaigns',
     route('campaigns', async (ctx, appid) => {
       const svc = need();
+      // The query and headers first: refused on them, the body is never touched (Node drops it).
+      const fromQuery = querySettings(ctx);
+      const key = idempotencyKey(ctx);
       const parsed = parseCampaignBody(ctx.req, formatOf(ctx.get('content-type')));
-      const settings = { ...querySettings(ctx), ...(await parsed.settings()) };
-      const r = await svc.submitCampaign(appid, settings, parsed.recipients, idempotencyKey(ctx));
-      ctx.status = 202;
-      return r;
+      try {
+        const settings = { ...fromQuery, ...(await parsed.settings()) };
+        const r = await svc.submitCampaign(appid, settings, parsed.recipients, key);
+        ctx.status = 202;
+        return r;
+      } catch (err) {
+        parsed.discard(); // refused before its list was read to the end (a 400, 409 or 503)
+        throw err;
+      }
     }),
   );
   router.get('/apps/:appid/campaigns/:id', route('campaigns/status', async (ctx, appid) => need().status(appid, id(ctx))));
@@ -91,7 +108,7 @@ export function mountCampaignRoutes(router: Router, route: InternalRoute, campai
         ctx.type = 'text/csv; charset=utf-8';
         return recipientsCsv((after) => svc.recipients(appid, id(ctx), { status, after, limit: 1000 }));
       }
-      return svc.recipients(appid, id(ctx), { status, after: q(ctx, 'after'), limit: Number(q(ctx, 'limit') ?? 100) });
+      return svc.recipients(appid, id(ctx), { status, after: q(ctx, 'after'), limit: limitOf(ctx, 100) });
     }),
   );
   for (const action of ['pause', 'resume', 'cancel'] as const) {

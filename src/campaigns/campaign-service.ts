@@ -7,9 +7,11 @@ import { Job, Queue } from 'bullmq';
 import type { RedisConnection } from '../redis.js';
 import type { Config } from '../config.js';
 import { RequestError, WxgateError } from '../errors.js';
+import { campaignDefinition, canonicalJson, checkIdempotencyKey, reusedKey } from './idempotency.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
+import { cancelledError, createCampaignControl } from './campaign-control.js';
 import { createCampaignMeta, type CampaignMeta } from './campaign-meta.js';
 import { createDatabase, type Database } from './database.js';
 import { migrateUntilDone } from './migrate.js';
@@ -62,6 +64,7 @@ export interface CampaignServiceOptions {
   backoffMs?: number;
 }
 
+const DONE = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' } as const;
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const notFound = (what: string) => new WxgateError('not_found', `${what} not found`, { status: 404, expose: true });
 
@@ -115,6 +118,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
     return q;
   });
   const meta: CampaignMeta = createCampaignMeta({ redis }, { keys });
+  const control = createCampaignControl({ db, meta });
   const jobOptions = (id: string) => templateJobOptions(id, { attempts: config.worker.attempts, backoffMs });
 
   let ready: Promise<unknown> | undefined;
@@ -213,25 +217,28 @@ export function createCampaignService({ config, logger }: { config: Config; logg
     },
 
     async sendSingle(appid, body, idempotencyKey) {
-      await whenReady();
       const { idempotency_key: fromBody, ...rest } = body;
-      const key = idempotencyKey ?? (typeof fromBody === 'string' && fromBody !== '' ? fromBody : undefined);
+      const key = checkIdempotencyKey(idempotencyKey ?? (typeof fromBody === 'string' && fromBody !== '' ? fromBody : undefined));
+      await whenReady();
       const { openid, payload } = singlePayload(rest);
       const id = singleJobId(appid, key);
       const fresh = await records.insertQueued([{ id, appid, openid, templateId: payload.template_id, data: payload }]);
+      const row = await records.getSend(appid, id);
+      // The row keeps the payload it was first inserted with: another one under the same key
+      // would otherwise answer 202 and never be sent.
+      if (row && (row.openid !== openid || canonicalJson(row.data) !== canonicalJson(payload))) throw reusedKey(`message ${id}`);
       if (fresh.length > 0) {
         const data: SingleJobData = { kind: 'single', appid, openid, payload, queuedAt: Date.now() };
         await queues.of(appid).add('single', data, jobOptions(id));
       }
-      const row = await records.getSend(appid, id);
       log.info({ appid, openid, dedupKey: id, idempotencyKey: key !== undefined, outcome: fresh.length > 0 ? 'queued' : 'known' }, 'template message accepted');
       return { id, status: row?.status ?? 'queued', created: fresh.length > 0 };
     },
 
     async submitCampaign(appid, settings, recipients, idempotencyKey) {
+      const key = checkIdempotencyKey(idempotencyKey ?? settings.idempotency_key);
       await whenReady();
       const started = performance.now();
-      const key = idempotencyKey ?? settings.idempotency_key;
       if (!settings.template_id) throw new RequestError('bad_request', 'template_id is required (in the JSON body, NDJSON\'s first line or the query string)');
       const id = campaignId(appid, key);
       const payload: TemplatePayload = {
@@ -241,8 +248,11 @@ export function createCampaignService({ config, logger }: { config: Config; logg
         ...(settings.miniprogram ? { miniprogram: settings.miniprogram } : {}),
       };
       const { row, created } = await records.createCampaign({ id, appid, idempotency_key: key ?? null, template_id: payload.template_id, url: payload.url ?? null, miniprogram: payload.miniprogram ?? null, data: payload.data });
-      if (row.template_id !== payload.template_id) throw new WxgateError('idempotency_conflict', `Idempotency-Key already names campaign ${id} with template ${row.template_id}`, { status: 409, expose: true });
-      await meta.put(id, appid, { template_id: row.template_id, data: row.data, ...(row.url ? { url: row.url } : {}), ...(row.miniprogram ? { miniprogram: row.miniprogram } : {}) });
+      // A resubmission adds recipients to the campaign its key names, never other settings.
+      if (!created && campaignDefinition(row) !== campaignDefinition(payload)) throw reusedKey(`campaign ${id}`);
+      // Nothing more is queued for a cancelled campaign (and its Redis state is not made anew).
+      if (row.state === 'cancelled') throw cancelledError(id);
+      await meta.put(id, appid, { template_id: row.template_id, data: row.data, ...(row.url ? { url: row.url } : {}), ...(row.miniprogram ? { miniprogram: row.miniprogram } : {}) }, row.state === 'paused' ? 'paused' : 'running');
       let read = 0;
       let queued = 0;
       let chunk: Recipient[] = [];
@@ -270,15 +280,25 @@ export function createCampaignService({ config, logger }: { config: Config; logg
         inFlight.push(p);
         if (inFlight.length >= chunksInFlight) await inFlight.shift();
       };
+      // Cancelled while its list is read: the rest is not queued (one HGET a chunk).
+      let cancelled = false;
       for await (const r of recipients) {
         read++;
         chunk.push(r);
-        if (chunk.length >= chunkSize) await launch();
+        if (chunk.length < chunkSize) continue;
+        cancelled = (await meta.state(appid, id)) === 'cancelled';
+        if (cancelled) break;
+        await launch();
       }
-      if (chunk.length > 0) await launch();
-      await Promise.all(inFlight);
+      if (!cancelled && chunk.length > 0) await launch();
+      if (cancelled) await Promise.allSettled(inFlight);
+      else await Promise.all(inFlight);
       const total = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM sends WHERE campaign_id = $1', [id])).rows[0]!.n);
-      await records.finishAccepting(id, total);
+      const state = await records.finishAccepting(id, total);
+      if (cancelled || state === 'cancelled') {
+        log.info({ appid, campaignId: id, recipients: total, read, queued }, 'campaign cancelled while its list was read: the rest is not queued');
+        throw cancelledError(id);
+      }
       log.info({ appid, campaignId: id, recipients: total, read, queued, created, ms: Math.round(performance.now() - started) }, 'campaign accepted');
       return { campaign_id: id, recipients: total, queued, created };
     },
@@ -306,24 +326,12 @@ export function createCampaignService({ config, logger }: { config: Config; logg
     },
 
     async control(appid, id, action) {
-      const c = await campaignOf(appid, id);
-      if (c.state === 'cancelled') throw new WxgateError('campaign_cancelled', `campaign ${id} is cancelled`, { status: 409, expose: true });
-      if (action === 'pause') {
-        await meta.setState(appid, id, 'paused');
-        await records.setState(id, 'paused');
-      } else if (action === 'resume') {
-        await meta.setState(appid, id, 'running');
-        await records.setState(id, c.accepted_at ? 'running' : 'accepting');
-        await unpark(appid, id);
-      } else {
-        // Redis first: from here on no worker sends for it; then the records of what is left.
-        await meta.setState(appid, id, 'cancelled');
-        await records.setState(id, 'cancelled');
-        const n = await records.cancelQueued(id);
-        await unpark(appid, id);
-        log.info({ appid, campaignId: id, cancelled: n }, 'campaign cancelled');
-      }
-      log.info({ appid, campaignId: id, action }, `campaign ${action}d`);
+      await whenReady();
+      const { from, to } = await control.apply(appid, id, action);
+      let cancelledRows: number | undefined;
+      if (action === 'cancel') cancelledRows = await records.cancelQueued(id); // what is left of it in the records
+      if (action !== 'pause') await unpark(appid, id);
+      log.info({ appid, campaignId: id, action, from, to, ...(cancelledRows !== undefined ? { cancelled: cancelledRows } : {}) }, `campaign ${DONE[action]}`);
       return status(appid, id);
     },
 

@@ -4,6 +4,7 @@
 // data key, and optionally url). NDJSON and CSV are never held whole: 100,000 recipients are
 // read, queued and forgotten a chunk at a time (the HTTP body is paused meanwhile).
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { parse as parseCsv } from 'csv-parse';
 import { RequestError } from '../errors.js';
 import type { TemplateData, TemplatePayload } from './template-jobs.js';
@@ -75,9 +76,12 @@ export function settingsOf(v: Record<string, unknown>, where: string): CampaignS
 }
 
 async function* lines(body: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  // A chunk may end inside a character (订 is 3 bytes): the decoder keeps its first bytes for
+  // the next chunk instead of turning each half into U+FFFD.
+  const utf8 = new StringDecoder('utf8');
   let rest = '';
   for await (const chunk of body) {
-    rest += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    rest += typeof chunk === 'string' ? chunk : utf8.write(chunk);
     let i: number;
     while ((i = rest.indexOf('\n')) >= 0) {
       yield rest.slice(0, i);
@@ -85,6 +89,7 @@ async function* lines(body: AsyncIterable<Buffer | string>): AsyncGenerator<stri
     }
     if (rest.length > LINE_LIMIT_BYTES) throw bad(`a line is longer than ${LINE_LIMIT_BYTES} bytes`);
   }
+  rest += utf8.end();
   if (rest !== '') yield rest;
 }
 
@@ -92,6 +97,8 @@ export interface ParsedCampaign {
   /** Settings found in the body (JSON object, NDJSON's first line). */
   settings(): Promise<CampaignSettings>;
   recipients: AsyncIterable<Recipient>;
+  /** The request was refused before its list was read to the end: stop reading it and drop the rest of the body (so that the answer reaches the client). */
+  discard(): void;
 }
 
 async function readLimited(body: AsyncIterable<Buffer | string>, limit: number): Promise<string> {
@@ -118,17 +125,22 @@ function parseJsonBody(body: Readable): ParsedCampaign {
     if (!Array.isArray(v.recipients)) throw bad('recipients must be an array of {"touser", "data"}');
     return v as Record<string, unknown> & { recipients: unknown[] };
   });
+  value.catch(() => undefined); // awaited by settings(); never unhandled meanwhile
   return {
     settings: async () => settingsOf(await value, 'body'),
     recipients: (async function* () {
       const v = await value;
       for (let i = 0; i < v.recipients.length; i++) yield recipientOf(v.recipients[i], `recipients[${i}]`);
     })(),
+    // settings() read the whole body: nothing is left to drop.
+    discard: () => undefined,
   };
 }
 
 function parseNdjson(body: Readable): ParsedCampaign {
-  const it = lines(body)[Symbol.asyncIterator]();
+  // Not destroyed when the reading stops early: destroying the request would reset the
+  // connection before the answer (a 400 naming the line) is written.
+  const it = lines(body.iterator({ destroyOnReturn: false }))[Symbol.asyncIterator]();
   let n = 0;
   let pending: Record<string, unknown> | undefined;
   const next = async (): Promise<Record<string, unknown> | undefined> => {
@@ -152,6 +164,7 @@ function parseNdjson(body: Readable): ParsedCampaign {
     pending = v;
     return {};
   });
+  first.catch(() => undefined); // settings() is awaited, but a refusal before it must not leave it unhandled
   return {
     settings: () => first,
     recipients: (async function* () {
@@ -159,27 +172,59 @@ function parseNdjson(body: Readable): ParsedCampaign {
       if (pending) yield recipientOf(pending, `line ${n}`);
       for (let v = await next(); v; v = await next()) yield recipientOf(v, `line ${n}`);
     })(),
+    discard() {
+      // Once the line reader has let go of the body (its 'readable' listener is removed a tick
+      // later), the rest flows and is dropped.
+      void it.return(undefined).then(
+        () => setImmediate(() => body.resume()),
+        () => body.resume(),
+      );
+    },
   };
 }
 
 function parseCsvBody(body: Readable): ParsedCampaign {
-  const parser = body.pipe(parseCsv({ columns: (h: string[]) => h.map((c) => c.trim()), bom: true, trim: true, skip_empty_lines: true, max_record_size: LINE_LIMIT_BYTES }));
+  const parser = parseCsv({ columns: (h: string[]) => h.map((c) => c.trim()), bom: true, trim: true, skip_empty_lines: true, max_record_size: LINE_LIMIT_BYTES });
+  // The parser reads as soon as it is piped, long before the recipient loop starts (after the
+  // campaign is created, or never when the request is refused first): an 'error' event with no
+  // listener would end the process (and `serve` with it). Listened to from the start; the
+  // iterator below keeps the error for the loop to throw.
+  parser.on('error', () => undefined);
   body.on('error', (err) => parser.destroy(err));
+  body.pipe(parser);
+  const rows = (parser as AsyncIterable<Record<string, string>>)[Symbol.asyncIterator]();
+  let n = 1; // the header is row 1
+  // csv-parse counts lines (a quoted field may hold several); `n + 1` is a guess when it does not say.
+  const failed = (err: unknown) => (err instanceof RequestError ? err : bad(`CSV line ${(err as { lines?: number }).lines ?? n + 1}: ${(err as Error).message}`));
+  // The header and the first row before any campaign exists: a body that is not CSV at all is a
+  // 400 with nothing created. Caught here so that it is never unhandled meanwhile.
+  const first = rows.next();
+  first.catch(() => undefined);
   return {
-    settings: async () => ({}),
-    recipients: (async function* () {
-      let n = 1;
+    settings: async () => {
       try {
-        for await (const row of parser as AsyncIterable<Record<string, string>>) {
+        await first;
+      } catch (err) {
+        throw failed(err);
+      }
+      return {};
+    },
+    recipients: (async function* () {
+      try {
+        for (let r = await first; !r.done; r = await rows.next()) {
           n++;
-          const { openid, touser, url, ...data } = row;
+          const { openid, touser, url, ...data } = r.value;
           yield recipientOf({ touser: touser ?? openid, url: url === '' ? undefined : url, data: Object.keys(data).length > 0 ? data : undefined }, `row ${n}`);
         }
       } catch (err) {
-        if (err instanceof RequestError) throw err;
-        throw bad(`CSV row ${n + 1}: ${(err as Error).message}`);
+        throw failed(err);
       }
     })(),
+    discard() {
+      body.unpipe(parser);
+      parser.destroy();
+      body.resume();
+    },
   };
 }
 

@@ -3,7 +3,9 @@
 // `maxBatch` rows) into one UPDATE … FROM unnest(…) — one round trip for a batch instead of
 // one per send — so records do not slow the sends. The await matters: a job completes only once
 // its record is committed, so a worker killed mid-send leaves a job that runs again (and
-// WeChat's client_msg_id makes that second call a no-op), never a send without a record.
+// WeChat's client_msg_id makes that second call a no-op), never a send without a record. A
+// batch PostgreSQL refuses for what one row holds is written again row by row, so only that
+// row's caller sees the error.
 import type { Logger } from '../logger.js';
 import type { Database } from './database.js';
 import { sendRank, type SendStatus } from './send-status.js';
@@ -89,6 +91,12 @@ FROM matched m WHERE s.id = m.id AND wxgate_send_rank(m.status) > wxgate_send_ra
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const at = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
+/** PostgreSQL refused what a row holds (SQLSTATE class 22, data exception; 23, a constraint), not the connection or the server. */
+function refusedRow(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
 /** One row per id, the furthest along (two outcomes of one send in a batch: a rerun after a stall). */
 function latestPerId(rows: SendOutcome[]): SendOutcome[] {
   const byId = new Map<string, SendOutcome>();
@@ -149,30 +157,48 @@ export function createRecordWriter(
     }
   }
 
+  /** `write` with its retries: undefined once written. A row PostgreSQL refuses is not retried (it would be refused again). */
+  async function attempt(sends: SendOutcome[], reps: DeliveryReport[]): Promise<Error | undefined> {
+    let error: Error | undefined;
+    for (let i = 1; i <= tries; i++) {
+      try {
+        await write(sends, reps);
+        return undefined;
+      } catch (err) {
+        error = err as Error;
+        if (refusedRow(error)) return error;
+        log.warn({ try: i, tries, rows: sends.length + reps.length, err: error.message }, 'record batch not written: retrying');
+        if (i < tries) await sleep(retryDelayMs * i);
+      }
+    }
+    return error;
+  }
+
+  function settle(p: Pending<unknown>, error: Error | undefined, row: Record<string, unknown>): void {
+    if (!error) return p.resolve();
+    log.error({ ...row, err: error.message, code: (error as { code?: string }).code }, 'record not written');
+    p.reject(error);
+  }
+
   async function run(): Promise<void> {
     while (outcomes.length > 0 || reports.length > 0) {
       const sends = outcomes.splice(0, maxBatch);
       const reps = reports.splice(0, maxBatch);
       const all = [...sends, ...reps] as Pending<unknown>[];
       const started = performance.now();
-      let error: Error | undefined;
-      for (let i = 1; i <= tries; i++) {
-        try {
-          await write(sends.map((p) => p.row), reps.map((p) => p.row));
-          error = undefined;
-          break;
-        } catch (err) {
-          error = err as Error;
-          log.warn({ try: i, tries, rows: all.length, err: error.message }, 'record batch not written: retrying');
-          if (i < tries) await sleep(retryDelayMs * i);
-        }
-      }
-      if (error) {
-        log.error({ rows: all.length, err: error.message }, 'record batch not written');
-        for (const p of all) p.reject(error);
-      } else {
+      const error = await attempt(sends.map((p) => p.row), reps.map((p) => p.row));
+      if (!error) {
         log.debug({ sends: sends.length, reports: reps.length, ms: Math.round((performance.now() - started) * 10) / 10 }, 'records written');
         for (const p of all) p.resolve();
+      } else if (refusedRow(error)) {
+        // One row PostgreSQL refuses must not fail the others of its batch (their jobs would run
+        // again and again): each is written on its own, and only the refused one's caller sees it.
+        log.warn({ rows: all.length, err: error.message, code: (error as { code?: string }).code }, 'record batch refused: writing its rows one by one');
+        for (const p of sends) settle(p, await attempt([p.row], []), { id: p.row.id, status: p.row.status });
+        for (const p of reps) settle(p, await attempt([], [p.row]), { appid: p.row.appid, msgid: p.row.msgid });
+      } else {
+        log.error({ rows: all.length, err: error.message }, 'record batch not written');
+        for (const p of all) p.reject(error);
       }
     }
   }

@@ -67,8 +67,8 @@ export interface Records {
    * `queued` from an earlier try (a job whose add may have been lost), never a finished one.
    */
   insertQueued(rows: QueuedRow[]): Promise<string[]>;
-  finishAccepting(id: string, recipients: number): Promise<void>;
-  setState(id: string, state: CampaignRow['state']): Promise<void>;
+  /** The list is read: accepting becomes running (any other state stays); returns the state. State changes otherwise: campaign-control.ts. */
+  finishAccepting(id: string, recipients: number): Promise<CampaignRow['state'] | undefined>;
   /** Marks the campaign's queued rows cancelled; returns how many. */
   cancelQueued(id: string): Promise<number>;
   markQuotaPause(appid: string, until: Date | null): Promise<void>;
@@ -110,10 +110,11 @@ export function createRecords({ db }: { db: Database }): Records {
       return r.rows.map((x) => x.id);
     },
     async finishAccepting(id, recipients) {
-      await db.query(`UPDATE campaigns SET recipients = $2, accepted_at = COALESCE(accepted_at, now()), state = CASE WHEN state = 'accepting' THEN 'running' ELSE state END WHERE id = $1`, [id, recipients]);
-    },
-    async setState(id, state) {
-      await db.query(`UPDATE campaigns SET state = $2, cancelled_at = CASE WHEN $2 = 'cancelled' THEN now() ELSE cancelled_at END WHERE id = $1`, [id, state]);
+      const r = await db.query<Pick<CampaignRow, 'state'>>(
+        `UPDATE campaigns SET recipients = $2, accepted_at = COALESCE(accepted_at, now()), state = CASE WHEN state = 'accepting' THEN 'running' ELSE state END WHERE id = $1 RETURNING state`,
+        [id, recipients],
+      );
+      return r.rows[0]?.state;
     },
     async cancelQueued(id) {
       const r = await db.query(`UPDATE sends SET status = 'cancelled', updated_at = now() WHERE campaign_id = $1 AND status = 'queued'`, [id]);

@@ -13,7 +13,7 @@ import { isTokenPath, WeChatApiError } from '../wechat-api/errcodes.js';
 import { TokenUnavailableError } from '../wechat-api/token-unavailable.js';
 
 export type TemplateDecision =
-  | { action: 'sent'; msgid: string }
+  | { action: 'sent'; msgid?: string }
   | { action: 'retry'; code: string; errcode?: number; errmsg: string }
   | { action: 'failed'; code: string; errcode?: number; errmsg: string }
   | { action: 'quota_pause'; code: string; errcode: number; errmsg: string }
@@ -27,11 +27,26 @@ export function isTokenOutage(err: unknown): err is TokenUnavailableError {
   return err instanceof TokenUnavailableError;
 }
 
+const BIGINT_MAX = 2n ** 63n - 1n;
+
+/**
+ * WeChat's msgid as the digits the records' bigint column takes, or none. An answer of errcode 0
+ * without one is still a send (recorded with msgid NULL, its delivery report unmatched): turned
+ * into '' it made PostgreSQL refuse the whole batch of records it was written with.
+ */
+export function msgidOf(v: unknown): string | undefined {
+  const s = typeof v === 'number' && Number.isInteger(v) ? String(v) : typeof v === 'string' ? v : undefined;
+  return s !== undefined && /^[0-9]{1,19}$/.test(s) && BigInt(s) <= BIGINT_MAX ? s : undefined;
+}
+
 export function decideTemplateOutcome(
   outcome: { result: { errcode?: number; msgid?: unknown } } | { error: unknown },
   { attempt, attempts }: { attempt: number; attempts: number },
 ): TemplateDecision {
-  if ('result' in outcome) return { action: 'sent', msgid: String(outcome.result.msgid ?? '') };
+  if ('result' in outcome) {
+    const msgid = msgidOf(outcome.result.msgid);
+    return msgid === undefined ? { action: 'sent' } : { action: 'sent', msgid };
+  }
   const err = outcome.error;
   const api = err instanceof WeChatApiError ? err : undefined;
   const code = err instanceof WxgateError ? err.code : (err as Error)?.name ?? 'error';

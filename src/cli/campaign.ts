@@ -20,7 +20,8 @@ status    counts by status, sends per second, ETA
 failures  the recipients that failed or were blocked, with errcode and errmsg (--csv: as CSV)
 
 --url is a running wxgate (default http://127.0.0.1:$PORT); WXGATE_INTERNAL_TOKEN is its bearer token.
---key is the Idempotency-Key: the same key again is the same campaign, nothing sent twice.
+--key is the Idempotency-Key: the same key again is the same campaign, nothing sent twice
+(with the same --template, --data and --link; other settings under a used key are refused).
 `;
 
 const TYPES: Record<string, string> = { csv: 'text/csv', ndjson: 'application/x-ndjson', jsonl: 'application/x-ndjson', json: 'application/json' };

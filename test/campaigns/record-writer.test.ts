@@ -106,6 +106,28 @@ describe('record writer', () => {
     await broken.end();
   });
 
+  it('one row PostgreSQL refuses fails only its own caller: the batch is written again row by row', async () => {
+    await queue(['rr1', 'rr2', 'rr3']);
+    const writer = createRecordWriter({ db, logger: logs.logger }, { maxDelayMs: 50 });
+    // rr2 claims rr1's msgid: the unique index (appid, msgid) refuses the batch as a whole.
+    const settled = await Promise.allSettled([
+      writer.outcome({ id: 'rr1', status: 'sent', errcode: 0, msgid: '9300001', attempts: 1 }),
+      writer.outcome({ id: 'rr2', status: 'sent', errcode: 0, msgid: '9300001', attempts: 1 }),
+      writer.outcome({ id: 'rr3', status: 'failed', errcode: 43004, errmsg: 'require subscribe', attempts: 1 }),
+    ]);
+    expect(settled.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+    expect(await rowsOf(['rr1', 'rr2', 'rr3'])).toMatchObject([
+      { id: 'rr1', status: 'sent', msgid: '9300001' },
+      { id: 'rr2', status: 'queued', msgid: null },
+      { id: 'rr3', status: 'failed', errcode: 43004 },
+    ]);
+    expect(logs.lines.find((l) => l.msg === 'record not written')).toMatchObject({ id: 'rr2', code: '23505' });
+    // Refused for what it holds, it is not retried as a lost connection would be.
+    expect(logs.lines.some((l) => l.msg === 'record batch not written: retrying' && l.rows === 3)).toBe(false);
+    await writer.close();
+  });
+
   it('insertQueued names new rows and rows still queued, never finished ones (a list read again queues only what is left)', async () => {
     expect(await queue(['iq1', 'iq2'])).toEqual(['iq1', 'iq2']);
     const writer = createRecordWriter({ db, logger: logs.logger });

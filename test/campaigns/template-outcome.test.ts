@@ -14,6 +14,13 @@ describe('decideTemplateOutcome: what one template/send answer means', () => {
     expect(decideTemplateOutcome({ result: { errcode: 0, msgid: 200163836 } }, first)).toEqual({ action: 'sent', msgid: '200163836' });
   });
 
+  it('0 without a msgid (or one that is not digits): sent, with no msgid rather than an empty one', () => {
+    for (const msgid of [undefined, null, '', 'abc', -1, 1.5, '99999999999999999999']) {
+      expect(decideTemplateOutcome({ result: { errcode: 0, msgid } }, first)).toEqual({ action: 'sent' });
+    }
+    expect(decideTemplateOutcome({ result: { errcode: 0, msgid: '9223372036854775807' } }, first)).toEqual({ action: 'sent', msgid: '9223372036854775807' });
+  });
+
   it('45009 on template/send: the quota pause, not a retry, on any attempt', () => {
     expect(decide(toApiError(45009, 'reach max api daily quota limit', PATH))).toMatchObject({ action: 'quota_pause', errcode: 45009 });
     expect(decide(toApiError(45009, 'reach max api daily quota limit', PATH), last).action).toBe('quota_pause');

@@ -1,7 +1,11 @@
 // Pause, resume and cancel, and the 45009 quota pause that resumes by itself when WeChat's
 // quota day turns (an injected clock stands the workers just before Beijing midnight).
 import { afterEach, describe, expect, it } from 'vitest';
+import { campaignJobId } from '../../src/campaigns/template-jobs.js';
+import { createRedis } from '../../src/redis.js';
+import { keysOf } from '../../src/redis-keys.js';
 import { openids, startCampaignHarness, waitFor, type CampaignHarness } from '../fixtures/campaigns/harness.js';
+import { TEST_APP } from '../helpers/receiver.js';
 
 let h: CampaignHarness | undefined;
 afterEach(async () => {
@@ -58,6 +62,98 @@ describe('cancel', () => {
     expect((await h.call(`/campaigns/${id}/resume`, { method: 'POST' })).status).toBe(409);
     // The jobs left the queue (cancelled, not parked for later).
     await waitFor(async () => (await h!.queue.getJobCounts('waiting', 'delayed', 'active')).delayed === 0, 'no delayed jobs');
+  });
+});
+
+describe('a cancelled campaign takes no more recipients', () => {
+  it('its key sent again: 409 campaign_cancelled, nothing queued, its Redis state still cancelled', async () => {
+    h = await startCampaignHarness({ workers: false });
+    const id = await submit(h, openids(5, 'rc'), 'resubmit-after-cancel');
+    expect((await h.call(`/campaigns/${id}/cancel`, { method: 'POST' })).status).toBe(200);
+    const again = await h.call('/campaigns', { method: 'POST', body: JSON.stringify({ template_id: 'TPL', recipients: [{ touser: 'oAfterCancel0000000000001' }], idempotency_key: 'resubmit-after-cancel' }) });
+    expect(again).toMatchObject({ status: 409, json: { error: 'campaign_cancelled' } });
+    expect(await h.db.query('SELECT id FROM sends WHERE openid = $1', ['oAfterCancel0000000000001'])).toEqual([]);
+    expect(await h.queue.getJob(campaignJobId(id, 'oAfterCancel0000000000001'))).toBeUndefined();
+    expect(await h.queue.count()).toBe(5); // the first 5, cancelled on record (no worker runs here to drop them)
+    const redis = createRedis(h.config, 'worker');
+    expect(await redis.hget(keysOf(h.config).campaign(TEST_APP.appid, id), 'state')).toBe('cancelled');
+    redis.disconnect();
+  });
+
+  it('cancelled while its list is read: the upload answers 409 campaign_cancelled and the rest of the list is not queued', async () => {
+    h = await startCampaignHarness({ workers: false });
+    const users = openids(2500, 'mid');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const list = async function* () {
+      for (const [i, openid] of users.entries()) {
+        if (i === 1200) await gate;
+        yield { openid };
+      }
+    };
+    const submitted = h.service.submitCampaign(TEST_APP.appid, { template_id: 'TPL' }, list(), 'cancel-mid-list');
+    submitted.catch(() => undefined);
+    const rows = async () => (await h!.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sends'))[0]!.n;
+    await waitFor(async () => (await rows()) >= 1000, 'the first chunk');
+    const id = (await h.db.query<{ id: string }>('SELECT id FROM campaigns'))[0]!.id;
+    expect((await h.call(`/campaigns/${id}/cancel`, { method: 'POST' })).status).toBe(200);
+    release();
+    await expect(submitted).rejects.toMatchObject({ code: 'campaign_cancelled', status: 409 });
+    expect(await rows()).toBe(1000);
+    expect((await status(h, id)).counts).toMatchObject({ queued: 0, cancelled: 1000 });
+  });
+});
+
+describe('cancel racing pause or resume', () => {
+  it('cancelled is final: sent together, both stores end cancelled, the other action is a 409 campaign_cancelled (or came first), and nothing more is sent', async () => {
+    h = await startCampaignHarness({ env: { WXGATE_TEMPLATE_RATE: '2' } });
+    const redis = createRedis(h.config, 'worker');
+    const inRedis = (id: string) => redis.hget(keysOf(h!.config).campaign(TEST_APP.appid, id), 'state');
+    const inPostgres = async (id: string) => (await h!.db.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [id]))[0]!.state;
+    try {
+      const ids: string[] = [];
+      for (const other of ['pause', 'resume'] as const) {
+        for (let i = 0; i < 8; i++) {
+          const id = await submit(h, openids(20, `race${other}${i}`));
+          ids.push(id);
+          const [cancel, b] = await Promise.all([h.call(`/campaigns/${id}/cancel`, { method: 'POST' }), h.call(`/campaigns/${id}/${other}`, { method: 'POST' })]);
+          expect(cancel.status).toBe(200);
+          if (b.status !== 200) expect(b).toMatchObject({ status: 409, json: { error: 'campaign_cancelled' } });
+          expect([await inPostgres(id), await inRedis(id), (await status(h, id)).state]).toEqual(['cancelled', 'cancelled', 'cancelled']);
+        }
+      }
+      for (const action of ['pause', 'resume', 'cancel']) expect((await h.call(`/campaigns/${ids[0]}/${action}`, { method: 'POST' })).json.error).toBe('campaign_cancelled');
+      await sleep(1000); // the sends admitted before their cancel go out
+      const atCancel = accepted(h);
+      await sleep(1500);
+      expect(accepted(h)).toBe(atCancel);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+describe('resume racing the end of a list', () => {
+  it('running or accepting is decided from the state as it is: a campaign whose list has been read is never left accepting', async () => {
+    h = await startCampaignHarness({ workers: false });
+    const appid = TEST_APP.appid;
+    for (let i = 0; i < 24; i++) {
+      const key = `accepting-race-${i}`;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const list = async function* () {
+        for (const openid of openids(5, `acc${i}`)) yield { openid };
+        await gate; // the list's end, held back
+      };
+      const submitted = h.service.submitCampaign(appid, { template_id: 'TPL' }, list(), key);
+      const id = await waitFor(async () => (await h!.db.query<{ id: string }>('SELECT id FROM campaigns WHERE idempotency_key = $1', [key]))[0]?.id, 'the campaign row');
+      await h.service.control(appid, id, 'pause');
+      release();
+      await sleep(i % 8);
+      await h.service.control(appid, id, 'resume');
+      await submitted;
+      expect((await h.db.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [id]))[0]!.state).toBe('running');
+    }
   });
 });
 
