@@ -21,7 +21,7 @@ export interface InboundProducer {
 
 export function createInboundProducer(
   { route, nonceBodies, replicaWait }: { route: InboundRoute; nonceBodies: NonceBodies; replicaWait?: ReplicaWait },
-  jobOptions: InboundJobOptionsConfig = {},
+  { shardedAppids = new Set<string>(), ...jobOptions }: InboundJobOptionsConfig & { shardedAppids?: ReadonlySet<string> } = {},
 ): InboundProducer {
   return {
     async add(data, timeoutMs, guard) {
@@ -32,11 +32,16 @@ export function createInboundProducer(
       try {
         // The body check's SET leaves in the add's write (redis-write-batch.ts): one round trip.
         // It cannot stop the add beside it; the add's own deduplication id does that for another
-        // message, and a same-MsgId body finds its job already there.
+        // message, and a same-MsgId body finds its job already there. Not on an account with
+        // inbound shards: the deduplication id lives in one shard's queue, and another message on
+        // a seen nonce goes to another shard, so there the body check comes first and decides.
+        const sequential = guard !== undefined && shardedAppids.has(data.appid);
+        const checked = sequential ? await withTimeout(nonceBodies.check(data.appid, guard), timeoutMs, 'nonce check') : undefined;
+        if (checked === 'other') throw new RequestError('nonce_replayed', 'nonce already used with another body');
         const adding = queue.add(data.message.MsgType, data, inboundJobOptions(data.dedupKey, jobOptions, guard));
-        [job, verdict] = await withTimeout(Promise.all([adding, guard && nonceBodies.check(data.appid, guard)]), timeoutMs, 'enqueue');
+        [job, verdict] = await withTimeout(Promise.all([adding, !sequential && guard ? nonceBodies.check(data.appid, guard) : checked]), timeoutMs - (performance.now() - started), 'enqueue');
       } catch (err) {
-        if (err instanceof UnavailableError) throw err;
+        if (err instanceof UnavailableError || err instanceof RequestError) throw err;
         throw new UnavailableError('redis_unavailable', `Redis refused the job: ${(err as Error).message}`, err);
       }
       if (job.id !== data.dedupKey) throw new RequestError('nonce_replayed', 'nonce already used with another message');

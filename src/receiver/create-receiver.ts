@@ -81,7 +81,7 @@ export function createReceiver({ config, logger }: { config: Config; logger: Log
   const replicaWait = config.redisWaitReplicas > 0 ? createReplicaWait({ redis }, { replicas: config.redisWaitReplicas }) : undefined;
   const drainer = createSpoolDrainer({ spool, route, redis, nonceBodies, replicaWait, logger }, jobOptions);
   const store = createPushStore(
-    { producer: createInboundProducer({ route, nonceBodies, replicaWait }, jobOptions), spool },
+    { producer: createInboundProducer({ route, nonceBodies, replicaWait }, { ...jobOptions, shardedAppids: new Set(config.apps.filter((a) => a.queueShards > 1).map((a) => a.appid)) }), spool },
     { timeoutMs: config.enqueueTimeoutMs },
   );
   // Only when an account waits for passive replies: mode custom's receive path is left as it was.

@@ -27,6 +27,7 @@ import { testPrefix } from '../helpers/redis-keys.js';
 import { TEST_APP } from '../helpers/receiver.js';
 import { WXBizMsgCrypt } from '../helpers/wechat-crypto.js';
 import { parseXml } from '../../src/wechat/xml.js';
+import { buildPush } from '../../src/dev/pushes.js';
 
 let cluster: OwnCluster;
 let admin: RedisConnection;
@@ -335,5 +336,39 @@ describe('reply mode auto on Redis Cluster', () => {
     expect(handled().map((l) => l.passive)).toEqual(Array(6).fill('handed'));
     await new Promise((r) => setTimeout(r, 500));
     expect(openids.flatMap((o) => h.sentTo(o))).toEqual([]);
+  });
+});
+
+describe('the replay guard across inbound queue shards (plaintext accepted, WXGATE_QUEUE_SHARDS=3)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { ...clusterEnv(), WXGATE_QUEUE_SHARDS: '3', WECHAT_MESSAGE_MODE: 'compat' }, workers: false });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  // BullMQ's deduplication id, which stops a second message on a seen nonce, lives in one shard's
+  // queue; another message goes to the shard of its own dedup key, where nothing knew the nonce.
+  it('a seen URL carrying another message bound for another shard is refused, and no shard holds it', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = `n${Date.now()}`;
+    const genuine = text(newOpenid(), 'genuine');
+    const shardOfMsg = (m: typeof genuine) => shardOf(inboundId(m.MsgId as string), 3);
+    let forged = text(newOpenid(), 'forged');
+    while (shardOfMsg(forged) === shardOfMsg(genuine)) forged = text(newOpenid(), 'forged');
+    const first = buildPush(TEST_APP, genuine, { timestamp, nonce });
+    const post = (body: string) => fetch(h.t.url + first.path, { method: 'POST', body, headers: { 'content-type': 'text/xml' } });
+    expect(await (await post(first.body)).text()).toBe('success');
+    const replay = buildPush(TEST_APP, forged, { timestamp, nonce });
+    expect((await post(replay.body)).status).toBe(409);
+    const keys = keysOf(h.t.config);
+    const shards = [0, 1, 2].map((n) => new Queue(INBOUND_QUEUE, { connection: admin, prefix: keys.queuePrefix(TEST_APP.appid, n) }));
+    try {
+      for (const q of shards) expect(await q.getJob(inboundId(forged.MsgId as string))).toBeUndefined();
+      expect(await shards[shardOfMsg(genuine)]!.getJob(inboundId(genuine.MsgId as string))).toBeDefined();
+    } finally {
+      await Promise.all(shards.map((q) => q.close()));
+    }
   });
 });
