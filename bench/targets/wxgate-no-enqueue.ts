@@ -15,7 +15,7 @@ import { announce } from './announce.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, destination: config.logFile });
-const store: PushStore = { store: async () => ({ outcome: 'acked', ms: 0 }) };
+const store: PushStore = { store: async () => ({ outcome: 'acked', ms: 0 }), reserve: async () => undefined };
 // Only /readyz uses the connection; pushes never reach Redis. The Redis watch runs as in wxgate.
 const redis = createRedis(config.redisUrl, 'producer');
 const metrics = createMetrics();

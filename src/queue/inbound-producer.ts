@@ -6,7 +6,7 @@ import { withTimeout } from '../with-timeout.js';
 import { inboundJobOptions, type InboundJobOptionsConfig, type ReplayGuard } from './inbound-job-options.js';
 import type { InboundRoute } from './account-queues.js';
 import type { ReplicaWait } from './replica-wait.js';
-import type { InboundJobData } from './jobs.js';
+import { URL_VERIFICATION_JOB, type InboundJobData } from './jobs.js';
 import type { NonceBodies } from './nonce-bodies.js';
 
 export interface InboundProducer {
@@ -17,13 +17,30 @@ export interface InboundProducer {
    * or came with another body.
    */
   add(data: InboundJobData, timeoutMs: number, guard?: ReplayGuard): Promise<void>;
+  /**
+   * Uses up a URL-verification GET's nonce (plain and compat accounts): WeChat signs the GET as it
+   * signs a POST — `signature` over (Token, timestamp, nonce), nothing else — so the verification
+   * URL, seen once, would otherwise carry a push with any body inside the timestamp window.
+   */
+  reserve(appid: string, guard: ReplayGuard, timeoutMs: number): Promise<void>;
 }
+
+/** The body record of a verification GET's nonce: no body's digest (base64 SHA-256) equals it. */
+const URL_VERIFICATION_DIGEST = 'url_verification';
 
 export function createInboundProducer(
   { route, nonceBodies, replicaWait }: { route: InboundRoute; nonceBodies: NonceBodies; replicaWait?: ReplicaWait },
   { shardedAppids = new Set<string>(), ...jobOptions }: InboundJobOptionsConfig & { shardedAppids?: ReadonlySet<string> } = {},
 ): InboundProducer {
   return {
+    async reserve(appid, guard, timeoutMs) {
+      // The job holds the deduplication id in the account's queue (the one queue of an account
+      // without shards); the body record stops a POST on an account with shards, which checks it first.
+      const jobId = `v_${guard.id}`;
+      const data: InboundJobData = { appid, message: { MsgType: URL_VERIFICATION_JOB, ToUserName: '', FromUserName: '', CreateTime: '0' }, dedupKey: jobId, receivedAt: Date.now(), reqId: jobId };
+      const adding = route(appid, jobId).add(URL_VERIFICATION_JOB, data, { ...inboundJobOptions(jobId, { attempts: 1 }, guard) });
+      await withTimeout(Promise.all([adding, nonceBodies.check(appid, { ...guard, bodyHash: URL_VERIFICATION_DIGEST })]), timeoutMs, 'nonce reservation');
+    },
     async add(data, timeoutMs, guard) {
       const started = performance.now();
       const queue = route(data.appid, data.dedupKey);

@@ -4,6 +4,12 @@ import type { WeChatMessage } from '../wechat/messages.js';
 import type { ReplayGuard } from './inbound-job-options.js';
 
 export const INBOUND_QUEUE = 'inbound';
+/**
+ * The inbound job a URL-verification GET leaves on an account that accepts plaintext: it holds
+ * the GET's (timestamp, nonce) as the replay guard's deduplication id, so that the signed URL
+ * cannot carry a POST. Workers complete it without running a handler.
+ */
+export const URL_VERIFICATION_JOB = 'url_verification';
 export const OUTBOUND_QUEUE = 'outbound';
 
 /** What the receiver stores for every acknowledged push. */

@@ -16,10 +16,13 @@ export interface StoreResult {
 export interface PushStore {
   /** `guard`: the replay guard (plain and compat accounts), checked in the same round trip as the add. */
   store(job: InboundJobData, guard?: ReplayGuard): Promise<StoreResult>;
+  /** A URL-verification GET's nonce, used up (inbound-producer.ts); rejects when Redis cannot take it in time. */
+  reserve(appid: string, guard: ReplayGuard): Promise<void>;
 }
 
 export function createPushStore({ producer, spool }: { producer: InboundProducer; spool: Spool }, { timeoutMs = 1000 }: { timeoutMs?: number } = {}): PushStore {
   return {
+    reserve: (appid, guard) => producer.reserve(appid, guard, timeoutMs),
     async store(job, guard) {
       const started = performance.now();
       try {

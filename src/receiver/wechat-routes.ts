@@ -105,6 +105,14 @@ export function createWechatRoutes(
       // Single-account mode's /wechat names no appid: a rejection still counts for the account (issue 16).
       fields.appid = app.config.appid;
       verifySignature({ token: app.config.token, timestamp: query.timestamp, nonce: query.nonce, signature: query.signature }, { nowS: nowS(), toleranceS });
+      // An account that accepts plaintext: the same signature would sign a POST with any body.
+      // Redis away: the URL is verified anyway (the MP console waits for it), and the line says
+      // the nonce stays usable for the timestamp window.
+      if (app.config.mode !== 'safe') {
+        await store.reserve(app.config.appid, replayGuard(app.config.appid, query.timestamp!, query.nonce!, '', toleranceS)).catch((err: Error) => {
+          log.warn({ ...fields, code: 'nonce_not_reserved', err: err.message }, "URL verification's nonce not recorded: its signed URL could carry a push until the timestamp window ends");
+        });
+      }
       ctx.set('Content-Type', TEXT_PLAIN);
       // echostr is not covered by the signature: a seen URL echoes what a caller puts there, so
       // no browser may take it for anything but text.

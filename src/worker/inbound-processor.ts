@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Job, Queue } from 'bullmq';
 import type { Logger } from '../logger.js';
-import type { InboundJobData } from '../queue/jobs.js';
+import { URL_VERIFICATION_JOB, type InboundJobData } from '../queue/jobs.js';
 import { messageSummary, type WeChatMessage } from '../wechat/messages.js';
 import { createHandlerContext } from './handler-context.js';
 import { describeError, failJob, willRetry } from './job-failure.js';
@@ -78,6 +78,11 @@ export function createInboundProcessor({ router, quota, outbound, logger, handOv
       replyMode && handOver ? createPassiveRoute({ handOver, log: workerLog }, { dedupKey, replyMode, passiveRetries: job.data.passiveRetries }) : undefined;
     const fate = () => (passive?.fate ? { passive: passive.fate } : {});
 
+    if (job.name === URL_VERIFICATION_JOB) {
+      // Holds a URL-verification GET's nonce (inbound-producer.ts): nothing to handle.
+      workerLog.debug({ attempt, outcome: 'url_verification' }, 'URL verification nonce: no handler runs');
+      return { route: null, replies: 0 };
+    }
     if (s.openid === PROBE_OPENID) {
       await passive?.finish();
       workerLog.info({ attempt, waitMs, handlerMs: 0, ms: Date.now() - startedAt, outcome: 'probe', replies: 0 }, 'probe push: no handler runs');

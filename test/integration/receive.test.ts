@@ -279,6 +279,25 @@ describe('rejections: a 4xx and no job', () => {
   });
 });
 
+describe('a URL-verification GET uses up its nonce', () => {
+  // WeChat signs the GET like a POST (signature over Token, timestamp, nonce): the verification
+  // URL, seen once, would carry a push with any body inside the timestamp window.
+  it.each([['plain', () => plain], ['compat', () => compat]] as const)('%s: a POST on the verified URL is refused, and nothing is queued', async (_mode, r) => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = randomUUID().slice(0, 8);
+    const signature = sha1Signature([TEST_APP.token, timestamp, nonce]);
+    const get = await fetch(`${r().url}/wechat?${new URLSearchParams({ signature, timestamp, nonce, echostr: 'verify-me' })}`);
+    expect(await get.text()).toBe('verify-me');
+    const msgId = uniqueMsgId();
+    const forged = buildPush(TEST_APP, textMessage({ openid: openid(), content: 'forged', msgId }), { timestamp, nonce });
+    const reqId = randomUUID();
+    const res = await post(forged.path, forged.body, { 'x-request-id': reqId }, r());
+    expect(res.status).toBe(409);
+    expect(r().logs.find((l) => l.reqId === reqId)).toMatchObject({ layer: 'receive', outcome: 'rejected', reason: 'nonce_replayed' });
+    expect(await r().receiver.queue.getJob(`m_${TEST_APP.appid}_${msgId}`)).toBeUndefined();
+  });
+});
+
 describe('plaintext replay with the same MsgId', () => {
   it('same nonce, same MsgId, another body: 409 and the first body stays the job', async () => {
     const timestamp = String(Math.floor(Date.now() / 1000));

@@ -3,6 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventMessage } from '../../src/dev/pushes.js';
 import { PROBE_OPENID } from '../../src/probe-openid.js';
+import { replayGuard } from '../../src/queue/inbound-job-options.js';
+import { sha1Signature } from '../../src/wechat/signature.js';
+import { TEST_APP } from '../helpers/receiver.js';
 import { inboundId, newOpenid, settled, startHarness, text, waitFor, type Harness } from '../fixtures/worker/harness.js';
 
 let h: Harness;
@@ -190,5 +193,28 @@ describe('outbound rate limit per appid', () => {
     expect(slow.sentTo(openid).map((s) => s.content)).toEqual(['part 1', 'part 2', 'part 3', 'part 4', 'part 5']);
     // 5 sends at 2 a second from a bucket of 2: some had to wait.
     expect(slow.t.logs.lines.some((l) => l.layer === 'send' && l.openid === openid && l.reason === 'rate')).toBe(true);
+  });
+});
+
+describe('a URL-verification GET on an account that accepts plaintext', () => {
+  let c: Harness;
+  beforeAll(async () => {
+    c = await startHarness({ env: { WECHAT_MESSAGE_MODE: 'compat' } });
+  });
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  it('leaves a job that holds its nonce; the worker completes it without a handler, and nothing is sent', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = `v${Date.now()}`;
+    const signature = sha1Signature([TEST_APP.token, timestamp, nonce]);
+    const res = await fetch(`${c.t.url}/wechat?${new URLSearchParams({ signature, timestamp, nonce, echostr: 'e' })}`);
+    expect(await res.text()).toBe('e');
+    const job = await settled(c.inbound, `v_${replayGuard(TEST_APP.appid, timestamp, nonce, '', 300).id}`);
+    expect(await job.getState()).toBe('completed');
+    expect(job.returnvalue).toMatchObject({ route: null, replies: 0 });
+    expect(c.t.logs.lines.filter((l) => l.layer === 'worker' && (l.level as number) >= 30 && l.dedupKey === job.id)).toEqual([]);
+    expect(c.t.logs.lines.filter((l) => l.layer === 'send')).toEqual([]);
   });
 });

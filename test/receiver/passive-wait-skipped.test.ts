@@ -20,7 +20,7 @@ const logs = captureLogs();
 let outcome: StoreResult['outcome'] = 'acked';
 let down: SlotUnavailable | undefined;
 let waited = 0;
-const store: PushStore = { store: async () => ({ outcome, ms: 1 }) };
+const store: PushStore = { store: async () => ({ outcome, ms: 1 }), reserve: async () => undefined };
 const slots: PassiveSlots = {
   start: async () => undefined,
   close: async () => undefined,
