@@ -30,6 +30,8 @@ export interface CampaignStatus {
   pause_reason: string | null;
   paused_until: string | null;
   recipients: number;
+  /** Its last upload ended before the list did (refused part-way, or the connection closed): `recipients` is what was queued. */
+  list_incomplete: boolean;
   counts: Record<SendStatus, number>;
   /** Accepted by WeChat (a msgid), delivery reported or not. */
   sent_total: number;
@@ -165,6 +167,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
       pause_reason: c.state === 'paused' ? 'manual' : quotaPaused ? 'quota' : null,
       paused_until: quotaPaused ? iso(c.paused_until) : null,
       recipients: c.recipients,
+      list_incomplete: c.list_incomplete,
       counts,
       sent_total: sentTotal,
       sends_per_second: Math.round(rate * 10) / 10,
@@ -282,19 +285,35 @@ export function createCampaignService({ config, logger }: { config: Config; logg
       };
       // Cancelled while its list is read: the rest is not queued (one HGET a chunk).
       let cancelled = false;
-      for await (const r of recipients) {
-        read++;
-        chunk.push(r);
-        if (chunk.length < chunkSize) continue;
-        cancelled = (await meta.state(appid, id)) === 'cancelled';
-        if (cancelled) break;
-        await launch();
+      // The upload ended before its list did: a line refused, the connection closed mid-body, a
+      // chunk that could not be queued. What was queued stays queued (it may be sending already);
+      // the recipients read since the last whole chunk are not, from a list that was not whole.
+      let cut: unknown;
+      try {
+        for await (const r of recipients) {
+          read++;
+          chunk.push(r);
+          if (chunk.length < chunkSize) continue;
+          cancelled = (await meta.state(appid, id)) === 'cancelled';
+          if (cancelled) break;
+          await launch();
+        }
+        if (!cancelled && chunk.length > 0) await launch();
+      } catch (err) {
+        cut = err;
       }
-      if (!cancelled && chunk.length > 0) await launch();
-      if (cancelled) await Promise.allSettled(inFlight);
-      else await Promise.all(inFlight);
+      // Every chunk handed over is waited for, so that the count below is what was queued.
+      const failed = (await Promise.allSettled(inFlight)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (cut === undefined && !cancelled && failed) cut = failed.reason;
       const total = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM sends WHERE campaign_id = $1', [id])).rows[0]!.n);
-      const state = await records.finishAccepting(id, total);
+      // Accepted even when cut: "finished" is "accepted and nothing queued", and a campaign left
+      // accepting would never finish (nor leave /metrics). A resubmission under the same id
+      // still adds the rest: it is taken whatever the state, bar cancelled.
+      const state = await records.finishAccepting(id, total, cut === undefined && !cancelled);
+      if (cut !== undefined) {
+        log.warn({ appid, campaignId: id, recipients: total, read, queued, err: (cut as Error).message }, 'campaign list cut short: accepted with the recipients queued so far');
+        throw cut;
+      }
       if (cancelled || state === 'cancelled') {
         log.info({ appid, campaignId: id, recipients: total, read, queued }, 'campaign cancelled while its list was read: the rest is not queued');
         throw cancelledError(id);
