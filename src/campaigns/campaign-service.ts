@@ -13,6 +13,7 @@ import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
 import { cancelledError, createCampaignControl } from './campaign-control.js';
 import { createCampaignMeta, type CampaignMeta } from './campaign-meta.js';
+import { ListCutError } from './list-cut.js';
 import { createDatabase, type Database } from './database.js';
 import { migrateUntilDone } from './migrate.js';
 import { createRecords, type CampaignRow, type Records, type SendRow } from './records.js';
@@ -255,71 +256,77 @@ export function createCampaignService({ config, logger }: { config: Config; logg
       if (!created && campaignDefinition(row) !== campaignDefinition(payload)) throw reusedKey(`campaign ${id}`);
       // Nothing more is queued for a cancelled campaign (and its Redis state is not made anew).
       if (row.state === 'cancelled') throw cancelledError(id);
-      await meta.put(id, appid, { template_id: row.template_id, data: row.data, ...(row.url ? { url: row.url } : {}), ...(row.miniprogram ? { miniprogram: row.miniprogram } : {}) }, row.state === 'paused' ? 'paused' : 'running');
       let read = 0;
       let queued = 0;
-      let chunk: Recipient[] = [];
-      const flush = async () => {
-        const list = chunk;
-        chunk = [];
-        const byId = new Map(list.map((r) => [campaignJobId(id, r.openid), r]));
-        const fresh = await records.insertQueued([...byId].map(([jobId, r]) => ({ id: jobId, campaignId: id, appid, openid: r.openid, templateId: payload.template_id, data: r.data ?? {} })));
-        const now = Date.now();
-        await queues.of(appid).addBulk(
-          fresh.map((jobId) => {
-            const r = byId.get(jobId)!;
-            const data: CampaignJobData = { kind: 'campaign', appid, campaignId: id, openid: r.openid, queuedAt: now, ...(r.data ? { data: r.data } : {}), ...(r.url ? { url: r.url } : {}) };
-            return { name: 'campaign', data, opts: jobOptions(jobId) };
-          }),
-        );
-        queued += fresh.length;
-      };
-      // A few chunks in flight at once: the list is read and the next chunk's rows written while
-      // the last chunk's jobs are added. Each chunk still writes its rows before its jobs.
-      const inFlight: Promise<void>[] = [];
-      const launch = async () => {
-        const p = flush();
-        p.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled meanwhile
-        inFlight.push(p);
-        if (inFlight.length >= chunksInFlight) await inFlight.shift();
-      };
-      // Cancelled while its list is read: the rest is not queued (one HGET a chunk).
-      let cancelled = false;
-      // The upload ended before its list did: a line refused, the connection closed mid-body, a
-      // chunk that could not be queued. What was queued stays queued (it may be sending already);
-      // the recipients read since the last whole chunk are not, from a list that was not whole.
-      let cut: unknown;
       try {
-        for await (const r of recipients) {
-          read++;
-          chunk.push(r);
-          if (chunk.length < chunkSize) continue;
-          cancelled = (await meta.state(appid, id)) === 'cancelled';
-          if (cancelled) break;
-          await launch();
+        await meta.put(id, appid, { template_id: row.template_id, data: row.data, ...(row.url ? { url: row.url } : {}), ...(row.miniprogram ? { miniprogram: row.miniprogram } : {}) }, row.state === 'paused' ? 'paused' : 'running');
+        let chunk: Recipient[] = [];
+        const flush = async () => {
+          const list = chunk;
+          chunk = [];
+          const byId = new Map(list.map((r) => [campaignJobId(id, r.openid), r]));
+          const fresh = await records.insertQueued([...byId].map(([jobId, r]) => ({ id: jobId, campaignId: id, appid, openid: r.openid, templateId: payload.template_id, data: r.data ?? {} })));
+          const now = Date.now();
+          await queues.of(appid).addBulk(
+            fresh.map((jobId) => {
+              const r = byId.get(jobId)!;
+              const data: CampaignJobData = { kind: 'campaign', appid, campaignId: id, openid: r.openid, queuedAt: now, ...(r.data ? { data: r.data } : {}), ...(r.url ? { url: r.url } : {}) };
+              return { name: 'campaign', data, opts: jobOptions(jobId) };
+            }),
+          );
+          queued += fresh.length;
+        };
+        // A few chunks in flight at once: the list is read and the next chunk's rows written while
+        // the last chunk's jobs are added. Each chunk still writes its rows before its jobs.
+        const inFlight: Promise<void>[] = [];
+        const launch = async () => {
+          const p = flush();
+          p.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled meanwhile
+          inFlight.push(p);
+          if (inFlight.length >= chunksInFlight) await inFlight.shift();
+        };
+        // Cancelled while its list is read: the rest is not queued (one HGET a chunk).
+        let cancelled = false;
+        // The upload ended before its list did: a line refused, the connection closed mid-body, a
+        // chunk that could not be queued. What was queued stays queued (it may be sending already);
+        // the recipients read since the last whole chunk are not, from a list that was not whole.
+        let cut: unknown;
+        try {
+          for await (const r of recipients) {
+            read++;
+            chunk.push(r);
+            if (chunk.length < chunkSize) continue;
+            cancelled = (await meta.state(appid, id)) === 'cancelled';
+            if (cancelled) break;
+            await launch();
+          }
+          if (!cancelled && chunk.length > 0) await launch();
+        } catch (err) {
+          cut = err;
         }
-        if (!cancelled && chunk.length > 0) await launch();
+        // Every chunk handed over is waited for, so that the count below is what was queued.
+        const failed = (await Promise.allSettled(inFlight)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (cut === undefined && !cancelled && failed) cut = failed.reason;
+        const total = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM sends WHERE campaign_id = $1', [id])).rows[0]!.n);
+        // Accepted even when cut: "finished" is "accepted and nothing queued", and a campaign left
+        // accepting would never finish (nor leave /metrics). A resubmission under the same id
+        // still adds the rest: it is taken whatever the state, bar cancelled.
+        const state = await records.finishAccepting(id, total, cut === undefined && !cancelled);
+        // Refused with part of the list queued: the answer names the campaign (see list-cut.ts).
+        if (cut !== undefined) {
+          log.warn({ appid, campaignId: id, recipients: total, read, queued, err: (cut as Error).message }, 'campaign list cut short: accepted with the recipients queued so far');
+          throw new ListCutError(cut, { campaign_id: id, recipients: total, queued });
+        }
+        if (cancelled || state === 'cancelled') {
+          log.info({ appid, campaignId: id, recipients: total, read, queued }, 'campaign cancelled while its list was read: the rest is not queued');
+          throw new ListCutError(cancelledError(id), { campaign_id: id, recipients: total, queued });
+        }
+        log.info({ appid, campaignId: id, recipients: total, read, queued, created, ms: Math.round(performance.now() - started) }, 'campaign accepted');
+        return { campaign_id: id, recipients: total, queued, created };
       } catch (err) {
-        cut = err;
+        // Anything else that failed once the campaign existed (Redis, PostgreSQL): named all the same.
+        throw err instanceof ListCutError ? err : new ListCutError(err, { campaign_id: id, queued });
       }
-      // Every chunk handed over is waited for, so that the count below is what was queued.
-      const failed = (await Promise.allSettled(inFlight)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (cut === undefined && !cancelled && failed) cut = failed.reason;
-      const total = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM sends WHERE campaign_id = $1', [id])).rows[0]!.n);
-      // Accepted even when cut: "finished" is "accepted and nothing queued", and a campaign left
-      // accepting would never finish (nor leave /metrics). A resubmission under the same id
-      // still adds the rest: it is taken whatever the state, bar cancelled.
-      const state = await records.finishAccepting(id, total, cut === undefined && !cancelled);
-      if (cut !== undefined) {
-        log.warn({ appid, campaignId: id, recipients: total, read, queued, err: (cut as Error).message }, 'campaign list cut short: accepted with the recipients queued so far');
-        throw cut;
-      }
-      if (cancelled || state === 'cancelled') {
-        log.info({ appid, campaignId: id, recipients: total, read, queued }, 'campaign cancelled while its list was read: the rest is not queued');
-        throw cancelledError(id);
-      }
-      log.info({ appid, campaignId: id, recipients: total, read, queued, created, ms: Math.round(performance.now() - started) }, 'campaign accepted');
-      return { campaign_id: id, recipients: total, queued, created };
     },
 
     status,

@@ -28,6 +28,35 @@ const finished = (id: string) =>
   }, `campaign ${id} to finish`);
 const sentTo = (openid: string) => h.mock.state.sent({ touser: openid, path: TEMPLATE_PATH }).length;
 
+describe('a list refused part-way', () => {
+  it('without a key: the 400 names the campaign and what was queued; the campaign finishes with those, its list marked incomplete', async () => {
+    const users = openids(1500, 'cutnokey');
+    // 1,500 recipients on lines 2–1501, a bad one on line 1502: the first thousand were queued as they arrived.
+    const r = await h.call('/campaigns', { method: 'POST', body: ndjson(users, [JSON.stringify({ touser: 'not an openid!' })]), type: 'application/x-ndjson' });
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ error: 'bad_request', campaign_id: expect.stringMatching(/^c/), recipients: 1000, queued: 1000 });
+    const id = r.json.campaign_id as string;
+    const done = await finished(id);
+    expect(done).toMatchObject({ recipients: 1000, list_incomplete: true, sent_total: 1000, counts: { queued: 0 }, eta_s: null, finished_at: expect.any(String) });
+    expect(sentTo(users[999]!)).toBe(1);
+    expect(sentTo(users[1000]!)).toBe(0);
+    const [row] = await h.db.query<{ state: string; accepted_at: Date | null }>('SELECT state, accepted_at FROM campaigns WHERE id = $1', [id]);
+    expect(row).toMatchObject({ state: 'running', accepted_at: expect.any(Date) });
+  });
+
+  it('with a key: the corrected list sent again under it adds the rest, nothing is sent twice, and the list is no longer marked incomplete', async () => {
+    const users = openids(1500, 'cutkey');
+    const key = { 'idempotency-key': 'cut-then-resent' };
+    const cut = await h.call('/campaigns', { method: 'POST', body: ndjson(users, [JSON.stringify({ touser: 'not an openid!' })]), type: 'application/x-ndjson', headers: key });
+    expect(cut.json).toMatchObject({ error: 'bad_request', recipients: 1000, queued: 1000 });
+    const again = await h.call('/campaigns', { method: 'POST', body: ndjson(users), type: 'application/x-ndjson', headers: key });
+    expect(again).toMatchObject({ status: 202, json: { campaign_id: cut.json.campaign_id, recipients: 1500, created: false } }); // queued: those not yet sent, again (under the same job ids)
+    const done = await finished(cut.json.campaign_id);
+    expect(done).toMatchObject({ recipients: 1500, list_incomplete: false, sent_total: 1500 });
+    for (const u of [users[0]!, users[999]!, users[1000]!, users[1499]!]) expect(sentTo(u)).toBe(1);
+  });
+});
+
 describe('a client gone mid-body', () => {
   it('the campaign is accepted with the recipients queued before the connection closed, and finishes', async () => {
     const users = openids(1200, 'cutabort');
