@@ -105,7 +105,7 @@ export class ParameterError extends WxgateError {
   }
 }
 
-export type ConflictCode = 'idempotency_key_reused' | 'campaign_cancelled';
+export type ConflictCode = 'idempotency_key_reused' | 'campaign_cancelled' | 'campaign_settings_differ';
 
 /** The request contradicts what is on record (a key already naming another payload, a cancelled campaign): 409, nothing changed. */
 export class ConflictError extends WxgateError {

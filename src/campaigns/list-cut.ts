@@ -2,7 +2,8 @@
 // answer is the refusal's own (its code, status and message: a 400 naming the line, a 409
 // campaign_cancelled) plus the campaign it leaves behind: without an Idempotency-Key the id is
 // random and this answer is the only place the caller learns it, to GET the campaign, cancel
-// it, or know that a plain resend would send the recipients already queued a second message.
+// it, or send the rest of the list to it (POST …/campaigns/:id/recipients) instead of resending
+// the whole list as a new campaign, which would send the recipients already queued a second message.
 import { WxgateError } from '../errors.js';
 
 export interface ListCutDetails {

@@ -44,6 +44,31 @@ describe('a list refused part-way', () => {
     expect(row).toMatchObject({ state: 'running', accepted_at: expect.any(Date) });
   });
 
+  it('without a key, the rest sent to the campaign it named (POST …/campaigns/:id/recipients): added, nobody sent twice', async () => {
+    const users = openids(1500, 'cutrest');
+    const cut = await h.call('/campaigns', { method: 'POST', body: ndjson(users, [JSON.stringify({ touser: 'not an openid!' })]), type: 'application/x-ndjson' });
+    const id = cut.json.campaign_id as string;
+    expect(cut.json).toMatchObject({ error: 'bad_request', queued: 1000 });
+    await finished(id);
+    // The same file corrected, its settings line and all.
+    const rest = await h.call(`/campaigns/${id}/recipients`, { method: 'POST', body: ndjson(users), type: 'application/x-ndjson' });
+    expect(rest).toMatchObject({ status: 202, json: { campaign_id: id, recipients: 1500, queued: 500, created: false } });
+    const done = await finished(id);
+    expect(done).toMatchObject({ recipients: 1500, list_incomplete: false, sent_total: 1500 });
+    for (const u of [users[0]!, users[999]!, users[1000]!, users[1499]!]) expect(sentTo(u)).toBe(1);
+    // Settings other than its own, a key naming another campaign, no such campaign, a cancelled one.
+    const one = [JSON.stringify({ touser: 'oCutRestLate0000000000001' }), ''].join('\n');
+    const other = await h.call(`/campaigns/${id}/recipients`, { method: 'POST', body: `${JSON.stringify({ template_id: 'TPL_OTHER' })}\n${one}`, type: 'application/x-ndjson' });
+    expect(other).toMatchObject({ status: 409, json: { error: 'campaign_settings_differ' } });
+    const keyed = await h.call(`/campaigns/${id}/recipients`, { method: 'POST', body: one, type: 'application/x-ndjson', headers: { 'idempotency-key': 'another-campaign' } });
+    expect(keyed).toMatchObject({ status: 409, json: { error: 'idempotency_key_reused' } });
+    expect((await h.call('/campaigns/cnothere/recipients', { method: 'POST', body: one, type: 'application/x-ndjson' })).status).toBe(404);
+    expect((await h.call(`/campaigns/${id}/cancel`, { method: 'POST' })).status).toBe(200);
+    const afterCancel = await h.call(`/campaigns/${id}/recipients`, { method: 'POST', body: one, type: 'application/x-ndjson' });
+    expect(afterCancel).toMatchObject({ status: 409, json: { error: 'campaign_cancelled' } });
+    expect(await h.db.query('SELECT id FROM sends WHERE openid = $1', ['oCutRestLate0000000000001'])).toEqual([]);
+  });
+
   it('with a key: the corrected list sent again under it adds the rest, nothing is sent twice, and the list is no longer marked incomplete', async () => {
     const users = openids(1500, 'cutkey');
     const key = { 'idempotency-key': 'cut-then-resent' };
