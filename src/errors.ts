@@ -7,6 +7,8 @@ export interface ErrorOptions {
   expose?: boolean;
   retryable?: boolean;
   cause?: unknown;
+  /** Fields the API's answer carries beside `error` and `message` (what the caller needs to act on it). */
+  details?: Record<string, unknown>;
 }
 
 export class WxgateError extends Error {
@@ -14,14 +16,16 @@ export class WxgateError extends Error {
   readonly status: number;
   readonly expose: boolean;
   readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, { status = 500, expose = false, retryable = false, cause }: ErrorOptions = {}) {
+  constructor(code: string, message: string, { status = 500, expose = false, retryable = false, cause, details }: ErrorOptions = {}) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
     this.status = status;
     this.expose = expose;
     this.retryable = retryable;
+    this.details = details;
   }
 }
 
@@ -101,7 +105,7 @@ export class ParameterError extends WxgateError {
   }
 }
 
-export type ConflictCode = 'idempotency_key_reused' | 'campaign_cancelled';
+export type ConflictCode = 'idempotency_key_reused' | 'campaign_cancelled' | 'campaign_settings_differ';
 
 /** The request contradicts what is on record (a key already naming another payload, a cancelled campaign): 409, nothing changed. */
 export class ConflictError extends WxgateError {

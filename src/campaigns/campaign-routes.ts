@@ -6,6 +6,7 @@
 //   GET  /apps/:appid/messages/template/:id          one message's record
 //   GET  /apps/:appid/messages?openid=…              what was sent to one user, across campaigns
 //   POST /apps/:appid/campaigns                      JSON, NDJSON or CSV (streamed) → 202 {campaign_id}
+//   POST /apps/:appid/campaigns/:id/recipients       the same formats: more recipients for that campaign
 //   GET  /apps/:appid/campaigns/:id                  counts by status, sends/s, times, ETA
 //   GET  /apps/:appid/campaigns/:id/recipients       ?status=failed&after=&limit= (JSON), &format=csv
 //   POST /apps/:appid/campaigns/:id/pause|resume|cancel
@@ -13,7 +14,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ParameterError, WxgateError } from '../errors.js';
 import type { CampaignService } from './campaign-service.js';
-import { formatOf, parseCampaignBody, settingsOf } from './recipients-parse.js';
+import { formatOf, parseCampaignBody, settingsOf, type CampaignSettings, type Recipient } from './recipients-parse.js';
 import { recipientsCsv } from './recipients-csv.js';
 
 export type InternalRoute = (name: string, work: (ctx: Context, appid: string) => Promise<unknown>) => (ctx: Context & { params: Record<string, string> }) => Promise<void>;
@@ -78,9 +79,9 @@ export function mountCampaignRoutes(router: Router, route: InternalRoute, campai
       return { messages: await svc.messages(appid, openid, limitOf(ctx, 100)) };
     }),
   );
-  router.post(
-    '/apps/:appid/campaigns',
-    route('campaigns', async (ctx, appid) => {
+  /** A list in the body, streamed into `take`. */
+  const upload = (name: string, take: (svc: CampaignService, ctx: Context, appid: string, settings: CampaignSettings, recipients: AsyncIterable<Recipient>, key: string | undefined) => Promise<unknown>) =>
+    route(name, async (ctx, appid) => {
       const svc = need();
       // The query and headers first: refused on them, the body is never touched (Node drops it).
       const fromQuery = querySettings(ctx);
@@ -88,15 +89,17 @@ export function mountCampaignRoutes(router: Router, route: InternalRoute, campai
       const parsed = parseCampaignBody(ctx.req, formatOf(ctx.get('content-type')));
       try {
         const settings = { ...fromQuery, ...(await parsed.settings()) };
-        const r = await svc.submitCampaign(appid, settings, parsed.recipients, key);
+        const r = await take(svc, ctx, appid, settings, parsed.recipients, key);
         ctx.status = 202;
         return r;
       } catch (err) {
-        parsed.discard(); // refused before its list was read to the end (a 400, 409 or 503)
+        parsed.discard(); // refused before its list was read to the end (a 400, 404, 409 or 503)
         throw err;
       }
-    }),
-  );
+    });
+  router.post('/apps/:appid/campaigns', upload('campaigns', (svc, _ctx, appid, settings, recipients, key) => svc.submitCampaign(appid, settings, recipients, key)));
+  // The rest of a list cut short, to a campaign sent without a key (its id is in the refusal).
+  router.post('/apps/:appid/campaigns/:id/recipients', upload('campaigns/add', (svc, ctx, appid, settings, recipients, key) => svc.addRecipients(appid, id(ctx), settings, recipients, key)));
   router.get('/apps/:appid/campaigns/:id', route('campaigns/status', async (ctx, appid) => need().status(appid, id(ctx))));
   router.get(
     '/apps/:appid/campaigns/:id/recipients',

@@ -1,18 +1,19 @@
 // The message centre as the internal API (and the CLI through it) sees it: take a single
 // template message or a campaign, report progress, pause / resume / cancel. Recipients are
-// queued a chunk at a time as the body streams in: rows first (queued), then the chunk's jobs
-// with addBulk, so a send never runs before its record exists, and a list read again (a second
-// submission with the same Idempotency-Key, or one resumed after a crash) queues nothing twice.
+// queued a chunk at a time as the body streams in (list-ingest.ts), so a list read again (a
+// second submission with the same Idempotency-Key or to the campaign's id, or one resumed after
+// a crash) queues nothing twice.
 import { Job, Queue } from 'bullmq';
 import type { RedisConnection } from '../redis.js';
 import type { Config } from '../config.js';
-import { RequestError, WxgateError } from '../errors.js';
+import { ConflictError, RequestError, WxgateError } from '../errors.js';
 import { campaignDefinition, canonicalJson, checkIdempotencyKey, reusedKey } from './idempotency.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../redis.js';
 import { cancelledError, createCampaignControl } from './campaign-control.js';
 import { createCampaignMeta, type CampaignMeta } from './campaign-meta.js';
+import { createListIngest } from './list-ingest.js';
 import { createDatabase, type Database } from './database.js';
 import { migrateUntilDone } from './migrate.js';
 import { createRecords, type CampaignRow, type Records, type SendRow } from './records.js';
@@ -20,7 +21,7 @@ import type { CampaignSettings, Recipient } from './recipients-parse.js';
 import { isSendStatus, type SendStatus } from './send-status.js';
 import { keysOf } from '../redis-keys.js';
 import { accountQueues, queueSpots } from '../queue/account-queues.js';
-import { campaignId, campaignJobId, singleJobId, templateJobOptions, TEMPLATE_QUEUE, type CampaignJobData, type SingleJobData, type TemplateJobData, type TemplatePayload } from './template-jobs.js';
+import { campaignId, singleJobId, templateJobOptions, TEMPLATE_QUEUE, type SingleJobData, type TemplateJobData, type TemplatePayload } from './template-jobs.js';
 
 export interface CampaignStatus {
   campaign_id: string;
@@ -30,6 +31,8 @@ export interface CampaignStatus {
   pause_reason: string | null;
   paused_until: string | null;
   recipients: number;
+  /** Its last upload ended before the list did (refused part-way, or the connection closed): `recipients` is what was queued. */
+  list_incomplete: boolean;
   counts: Record<SendStatus, number>;
   /** Accepted by WeChat (a msgid), delivery reported or not. */
   sent_total: number;
@@ -48,6 +51,8 @@ export interface CampaignService {
   abandon(): void;
   sendSingle(appid: string, body: Record<string, unknown>, idempotencyKey?: string): Promise<{ id: string; status: SendStatus; created: boolean }>;
   submitCampaign(appid: string, settings: CampaignSettings, recipients: AsyncIterable<Recipient>, idempotencyKey?: string): Promise<{ campaign_id: string; recipients: number; queued: number; created: boolean }>;
+  /** More recipients for the campaign `id` (the rest of a list cut short, a campaign sent without a key); settings, if given, must be its own. */
+  addRecipients(appid: string, id: string, settings: CampaignSettings, recipients: AsyncIterable<Recipient>, idempotencyKey?: string): Promise<{ campaign_id: string; recipients: number; queued: number; created: boolean }>;
   status(appid: string, id: string): Promise<CampaignStatus>;
   recipients(appid: string, id: string, options: { status?: string; after?: string; limit?: number }): Promise<{ recipients: ReturnType<typeof sendView>[]; next: string | null }>;
   messages(appid: string, openid: string, limit?: number): Promise<ReturnType<typeof sendView>[]>;
@@ -120,6 +125,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
   const meta: CampaignMeta = createCampaignMeta({ redis }, { keys });
   const control = createCampaignControl({ db, meta });
   const jobOptions = (id: string) => templateJobOptions(id, { attempts: config.worker.attempts, backoffMs });
+  const lists = createListIngest({ db, records, meta, queues, log }, { chunkSize, chunksInFlight, jobOptions });
 
   let ready: Promise<unknown> | undefined;
   let closed = false;
@@ -165,6 +171,7 @@ export function createCampaignService({ config, logger }: { config: Config; logg
       pause_reason: c.state === 'paused' ? 'manual' : quotaPaused ? 'quota' : null,
       paused_until: quotaPaused ? iso(c.paused_until) : null,
       recipients: c.recipients,
+      list_incomplete: c.list_incomplete,
       counts,
       sent_total: sentTotal,
       sends_per_second: Math.round(rate * 10) / 10,
@@ -252,55 +259,23 @@ export function createCampaignService({ config, logger }: { config: Config; logg
       if (!created && campaignDefinition(row) !== campaignDefinition(payload)) throw reusedKey(`campaign ${id}`);
       // Nothing more is queued for a cancelled campaign (and its Redis state is not made anew).
       if (row.state === 'cancelled') throw cancelledError(id);
-      await meta.put(id, appid, { template_id: row.template_id, data: row.data, ...(row.url ? { url: row.url } : {}), ...(row.miniprogram ? { miniprogram: row.miniprogram } : {}) }, row.state === 'paused' ? 'paused' : 'running');
-      let read = 0;
-      let queued = 0;
-      let chunk: Recipient[] = [];
-      const flush = async () => {
-        const list = chunk;
-        chunk = [];
-        const byId = new Map(list.map((r) => [campaignJobId(id, r.openid), r]));
-        const fresh = await records.insertQueued([...byId].map(([jobId, r]) => ({ id: jobId, campaignId: id, appid, openid: r.openid, templateId: payload.template_id, data: r.data ?? {} })));
-        const now = Date.now();
-        await queues.of(appid).addBulk(
-          fresh.map((jobId) => {
-            const r = byId.get(jobId)!;
-            const data: CampaignJobData = { kind: 'campaign', appid, campaignId: id, openid: r.openid, queuedAt: now, ...(r.data ? { data: r.data } : {}), ...(r.url ? { url: r.url } : {}) };
-            return { name: 'campaign', data, opts: jobOptions(jobId) };
-          }),
-        );
-        queued += fresh.length;
-      };
-      // A few chunks in flight at once: the list is read and the next chunk's rows written while
-      // the last chunk's jobs are added. Each chunk still writes its rows before its jobs.
-      const inFlight: Promise<void>[] = [];
-      const launch = async () => {
-        const p = flush();
-        p.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled meanwhile
-        inFlight.push(p);
-        if (inFlight.length >= chunksInFlight) await inFlight.shift();
-      };
-      // Cancelled while its list is read: the rest is not queued (one HGET a chunk).
-      let cancelled = false;
-      for await (const r of recipients) {
-        read++;
-        chunk.push(r);
-        if (chunk.length < chunkSize) continue;
-        cancelled = (await meta.state(appid, id)) === 'cancelled';
-        if (cancelled) break;
-        await launch();
+      return lists.ingest(row, recipients, { created, started });
+    },
+
+    async addRecipients(appid, id, settings, recipients, idempotencyKey) {
+      const key = checkIdempotencyKey(idempotencyKey ?? settings.idempotency_key);
+      const started = performance.now();
+      const row = await campaignOf(appid, id);
+      // The id names the campaign; a key is not needed, but one naming another campaign is a mistake to refuse, not ignore.
+      if (key !== undefined && key !== row.idempotency_key) throw new ConflictError('idempotency_key_reused', `campaign ${id} is not the campaign this Idempotency-Key names: send to one or the other`);
+      // The same file sent again may carry its settings (NDJSON's first line, the query): they must be the campaign's.
+      const { template_id, url, miniprogram, data } = settings;
+      const given = template_id !== undefined || url !== undefined || miniprogram !== undefined || data !== undefined;
+      if (given && campaignDefinition(row) !== campaignDefinition({ template_id: template_id ?? row.template_id, url, miniprogram, data })) {
+        throw new ConflictError('campaign_settings_differ', `campaign ${id} has other settings (template_id, url, miniprogram, data): send its recipients alone, or with its own settings`);
       }
-      if (!cancelled && chunk.length > 0) await launch();
-      if (cancelled) await Promise.allSettled(inFlight);
-      else await Promise.all(inFlight);
-      const total = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM sends WHERE campaign_id = $1', [id])).rows[0]!.n);
-      const state = await records.finishAccepting(id, total);
-      if (cancelled || state === 'cancelled') {
-        log.info({ appid, campaignId: id, recipients: total, read, queued }, 'campaign cancelled while its list was read: the rest is not queued');
-        throw cancelledError(id);
-      }
-      log.info({ appid, campaignId: id, recipients: total, read, queued, created, ms: Math.round(performance.now() - started) }, 'campaign accepted');
-      return { campaign_id: id, recipients: total, queued, created };
+      if (row.state === 'cancelled') throw cancelledError(id);
+      return lists.ingest(row, recipients, { created: false, started });
     },
 
     status,

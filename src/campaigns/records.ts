@@ -13,6 +13,8 @@ export interface CampaignRow {
   data: TemplateData;
   state: 'accepting' | 'running' | 'paused' | 'cancelled';
   recipients: number;
+  /** The last upload of its list ended before the list did (002_list_incomplete.sql). */
+  list_incomplete: boolean;
   paused_until: Date | null;
   pause_reason: string | null;
   created_at: Date;
@@ -67,8 +69,12 @@ export interface Records {
    * `queued` from an earlier try (a job whose add may have been lost), never a finished one.
    */
   insertQueued(rows: QueuedRow[]): Promise<string[]>;
-  /** The list is read: accepting becomes running (any other state stays); returns the state. State changes otherwise: campaign-control.ts. */
-  finishAccepting(id: string, recipients: number): Promise<CampaignRow['state'] | undefined>;
+  /**
+   * The upload has ended, its list read to the end (`complete`) or cut short: accepting becomes
+   * running either way (any other state stays), so that the campaign finishes with what was
+   * queued; returns the state. State changes otherwise: campaign-control.ts.
+   */
+  finishAccepting(id: string, recipients: number, complete: boolean): Promise<CampaignRow['state'] | undefined>;
   /** Marks the campaign's queued rows cancelled; returns how many. */
   cancelQueued(id: string): Promise<number>;
   markQuotaPause(appid: string, until: Date | null): Promise<void>;
@@ -109,10 +115,10 @@ export function createRecords({ db }: { db: Database }): Records {
       );
       return r.rows.map((x) => x.id);
     },
-    async finishAccepting(id, recipients) {
+    async finishAccepting(id, recipients, complete) {
       const r = await db.query<Pick<CampaignRow, 'state'>>(
-        `UPDATE campaigns SET recipients = $2, accepted_at = COALESCE(accepted_at, now()), state = CASE WHEN state = 'accepting' THEN 'running' ELSE state END WHERE id = $1 RETURNING state`,
-        [id, recipients],
+        `UPDATE campaigns SET recipients = $2, list_incomplete = NOT $3, accepted_at = COALESCE(accepted_at, now()), state = CASE WHEN state = 'accepting' THEN 'running' ELSE state END WHERE id = $1 RETURNING state`,
+        [id, recipients, complete],
       );
       return r.rows[0]?.state;
     },

@@ -77,7 +77,7 @@ export function createInternalRouter({ keeper, client, logger, campaigns }: Inte
           ctx.body = { errcode: err.errcode, errmsg: err.errmsg };
         } else if (err instanceof WxgateError) {
           ctx.status = err.status;
-          ctx.body = { error: err.code, message: err.expose || err.status < 500 || err instanceof WeChatApiError ? err.message : 'internal error' };
+          ctx.body = { ...err.details, error: err.code, message: err.expose || err.status < 500 || err instanceof WeChatApiError ? err.message : 'internal error' };
         } else {
           ctx.status = 500;
           ctx.body = { error: 'internal_error', message: 'internal error' };

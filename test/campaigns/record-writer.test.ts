@@ -17,7 +17,7 @@ const APPID = 'wxwriter0000001';
 beforeAll(async () => {
   schema = await createTestSchema('writer');
   db = createDatabase({ logger: logs.logger }, { url: schema.url, schema: schema.schema });
-  expect(await migrate({ db, logger: logs.logger }, { schema: schema.schema })).toEqual(['001_message_centre.sql']);
+  expect(await migrate({ db, logger: logs.logger }, { schema: schema.schema })).toEqual(['001_message_centre.sql', '002_list_incomplete.sql']);
   records = createRecords({ db });
 });
 afterAll(async () => {
@@ -31,7 +31,10 @@ const queue = async (ids: string[]) => records.insertQueued(ids.map((id) => ({ i
 describe('migrations', () => {
   it('are applied once: a second run (another process starting) applies nothing', async () => {
     expect(await migrate({ db, logger: logs.logger }, { schema: schema.schema })).toEqual([]);
-    expect(await schema.query('SELECT version, name FROM wxgate_migrations')).toEqual([{ version: 1, name: '001_message_centre.sql' }]);
+    expect(await schema.query('SELECT version, name FROM wxgate_migrations ORDER BY version')).toEqual([
+      { version: 1, name: '001_message_centre.sql' },
+      { version: 2, name: '002_list_incomplete.sql' },
+    ]);
   });
 });
 

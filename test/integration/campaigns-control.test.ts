@@ -98,7 +98,8 @@ describe('a cancelled campaign takes no more recipients', () => {
     const id = (await h.db.query<{ id: string }>('SELECT id FROM campaigns'))[0]!.id;
     expect((await h.call(`/campaigns/${id}/cancel`, { method: 'POST' })).status).toBe(200);
     release();
-    await expect(submitted).rejects.toMatchObject({ code: 'campaign_cancelled', status: 409 });
+    // Named in the refusal, with what was queued before the cancel stopped it.
+    await expect(submitted).rejects.toMatchObject({ code: 'campaign_cancelled', status: 409, details: { campaign_id: id, recipients: 1000, queued: 1000 } });
     expect(await rows()).toBe(1000);
     expect((await status(h, id)).counts).toMatchObject({ queued: 0, cancelled: 1000 });
   });
