@@ -120,6 +120,8 @@ describe('the package from npm pack, installed outside the checkout', () => {
     const pkgDir = join(dir, 'js-bot/node_modules/wxgate');
     expect(existsSync(join(pkgDir, 'dist/cli/main.js'))).toBe(true);
     expect(existsSync(join(pkgDir, 'dist/handlers/define-handlers.d.ts'))).toBe(true);
+    // The message centre's migrations, read beside the compiled migrate.js: tsc copies no SQL.
+    expect(readdirSync(join(pkgDir, 'dist/campaigns/migrations')).filter((f) => f.endsWith('.sql'))).toEqual(readdirSync(join(ROOT, 'src/campaigns/migrations')).filter((f) => f.endsWith('.sql')));
     expect(existsSync(join(pkgDir, 'src'))).toBe(false);
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
