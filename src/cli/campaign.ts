@@ -34,8 +34,10 @@ interface Ctx {
 async function api(c: Ctx, path: string, init: RequestInit & { duplex?: 'half' } = {}): Promise<Response> {
   const res = await fetch(`${c.base}${path}`, { ...init, headers: { authorization: `Bearer ${c.token}`, ...(init.headers as Record<string, string>) } });
   if (res.status >= 400) {
-    const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
-    throw new CliError(`${res.status} ${body.error ?? ''}: ${body.message ?? res.statusText}`);
+    const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string; campaign_id?: string; queued?: number };
+    // A list refused part-way: the campaign exists and sends what was queued (docs/message-centre.md).
+    const created = body.campaign_id ? `; campaign ${body.campaign_id} was created with ${body.queued ?? 0} recipients queued, which it sends: wxgate campaign status ${body.campaign_id}` : '';
+    throw new CliError(`${res.status} ${body.error ?? ''}: ${body.message ?? res.statusText}${created}`);
   }
   return res;
 }

@@ -52,6 +52,16 @@ describe('wxgate campaign', () => {
     expect(stdout).toMatch(/\[#{30}\] 100% 10\/10/);
   });
 
+  it('a list refused part-way names the campaign it created and what it queued', async () => {
+    const file = join(dir, 'cut.csv');
+    await writeFile(file, ['openid,first', ...openids(1001, 'cut').map((u) => `${u},hello`), 'not an openid,x'].join('\n'));
+    const refused = await cli(['send', '--template', 'TPL_CUT', '--recipients', file]).then(() => undefined, (err: { code: number; stderr: string }) => err);
+    expect(refused?.code).toBe(1);
+    const id = /campaign (c\S+) was created with 1000 recipients queued/.exec(refused!.stderr)?.[1];
+    expect(id).toBeDefined();
+    expect(refused!.stderr).toContain(`wxgate campaign status ${id}`);
+  });
+
   it('errors name what is wrong: exit 1 for a refused call, 78 without the bearer token', async () => {
     await expect(cli(['status', 'cnothere'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('404') });
     await expect(run('node', ['bin/wxgate.js', 'campaign', 'status', 'cx'], { env: { ...env(), WXGATE_INTERNAL_TOKEN: '' } })).rejects.toMatchObject({ code: 78, stderr: expect.stringContaining('WXGATE_INTERNAL_TOKEN') });
