@@ -20,6 +20,15 @@ afterAll(async () => {
   await h?.close();
 });
 
+describe('a JSON campaign over its size limit', () => {
+  it('is a 413 body_too_large that reaches the client, not a reset connection', async () => {
+    const body = `{"template_id":"TPL_B","recipients":[],"pad":"${'a'.repeat(17 * 1024 * 1024)}"}`;
+    const res = await h.call('/campaigns', { method: 'POST', body });
+    expect(res.status).toBe(413);
+    expect(res.json).toMatchObject({ error: 'body_too_large' });
+  });
+});
+
 describe('POST /messages/template: one message', () => {
   it('202 {id, status}; the same Idempotency-Key twice queues one send', async () => {
     const body = JSON.stringify({ touser: 'oSingleUser0000000000000001', template_id: 'TPL_A', data: { first: { value: 'hi' }, remark: { value: 'r' } } });
