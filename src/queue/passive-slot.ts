@@ -140,7 +140,10 @@ export function createPassiveSlots({ redis, subscriber, logger }: PassiveSlotsDe
     // Retry mode: a reply the worker held since an earlier delivery, and which delivery this is.
     const earlier = retries ? Promise.all([redis.get(keys.held), redis.incr(keys.deliveries), redis.pexpire(keys.deliveries, DELIVERIES_TTL_MS)]) : undefined;
     earlier?.catch(() => undefined);
-    const releaseSlot = () => release.run([keys.slot], [value]).then((n) => n === 1, () => true);
+    // true: released while still ours, so nobody will publish. A release that fails (the
+    // connection resetting) tells nothing: the worker may take the slot now, so the wait gives
+    // its message the grace, as when the slot is gone (read as ours, the reply was lost).
+    const releaseSlot = () => release.run([keys.slot], [value]).then((n) => n === 1, () => false);
     const done = () => waiters.delete(waiter);
 
     return {

@@ -78,6 +78,26 @@ describe('passive slots', () => {
     expect(await waiting).toMatchObject({ outcome: 'timeout' });
   });
 
+  it('a release that fails as the wait runs out (its connection resetting) still takes a reply handed over in the grace', async () => {
+    const own = createRedis(REDIS_URL, 'producer');
+    await new Promise((r) => own.once('ready', r));
+    own.on('error', () => undefined);
+    const mine = createPassiveSlots({ redis: own, subscriber: createRedis(REDIS_URL, 'worker'), logger: logs.logger }, { prefix });
+    await mine.start();
+    try {
+      const k = key();
+      const waiting = mine.open(k, { retries: false })!.wait(100);
+      await new Promise((r) => setTimeout(r, 60));
+      own.disconnect(true); // the release at 100 ms fails: not ready, and no offline queue
+      // The slot is still there: the worker takes it just after the wait ran out.
+      setTimeout(() => void handOver().offer(k, { reply: reply.text('after a failed release'), at: Date.now() }, { retries: false }), 100 + GRACE_MS / 4);
+      expect(await waiting).toMatchObject({ outcome: 'reply', reply: { text: { content: 'after a failed release' } } });
+    } finally {
+      await mine.close();
+      own.disconnect();
+    }
+  });
+
   it('a slot whose receiver is gone (no subscriber on its channel): the worker falls back', async () => {
     const k = key();
     await redis.set(passiveKeys(prefix, k).slot, `${prefix}:passive:ch:nobody 1`, 'PX', 5000);
