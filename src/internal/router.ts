@@ -77,6 +77,8 @@ export function createInternalRouter({ keeper, client, logger, campaigns }: Inte
           ctx.body = { errcode: err.errcode, errmsg: err.errmsg };
         } else if (err instanceof WxgateError) {
           ctx.status = err.status;
+          // A body refused part-way may still be arriving: the connection is not reused for another request.
+          if (err.code === 'body_too_large') ctx.set('Connection', 'close');
           ctx.body = { ...err.details, error: err.code, message: err.expose || err.status < 500 || err instanceof WeChatApiError ? err.message : 'internal error' };
         } else {
           ctx.status = 500;

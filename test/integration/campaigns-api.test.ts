@@ -26,6 +26,11 @@ describe('a JSON campaign over its size limit', () => {
     const res = await h.call('/campaigns', { method: 'POST', body });
     expect(res.status).toBe(413);
     expect(res.json).toMatchObject({ error: 'body_too_large' });
+    // The next request is answered at once (it timed out with 408 behind the half-read body).
+    expect((await h.call('/campaigns/cnosuchcampaign')).status).toBe(404);
+    const single = await h.call('/messages/template', { method: 'POST', body: JSON.stringify({ touser: 'oBig', template_id: 'TPL_B', pad: 'a'.repeat(200 * 1024) }) });
+    expect(single.status).toBe(413);
+    expect((await h.call('/campaigns/cnosuchcampaign')).status).toBe(404);
   });
 });
 
