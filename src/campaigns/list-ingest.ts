@@ -27,81 +27,99 @@ export interface ListIngestDeps {
   log: Logger;
 }
 
+/** How one upload's reading ended. `cut`: the upload ended before its list did (a line refused, the connection closed mid-body, a chunk that could not be queued). */
+interface ReadResult {
+  read: number;
+  queued: number;
+  cancelled: boolean;
+  cut?: unknown;
+}
+
 export function createListIngest({ db, records, meta, queues, log }: ListIngestDeps, { chunkSize, chunksInFlight, jobOptions }: { chunkSize: number; chunksInFlight: number; jobOptions: (jobId: string) => JobsOptions }): ListIngest {
-  return {
-    async ingest(row, recipients, { created, started }) {
-      const { id, appid } = row;
-    let read = 0;
-    let queued = 0;
+  /** One chunk: its rows, then the jobs of the rows that are new. Resolves to how many were queued. */
+  async function queueChunk(row: CampaignRow, list: Recipient[]): Promise<number> {
+    const { id, appid } = row;
+    const byId = new Map(list.map((r) => [campaignJobId(id, r.openid), r]));
+    const fresh = await records.insertQueued([...byId].map(([jobId, r]) => ({ id: jobId, campaignId: id, appid, openid: r.openid, templateId: row.template_id, data: r.data ?? {} })));
+    const now = Date.now();
+    await queues.of(appid).addBulk(
+      fresh.map((jobId) => {
+        const r = byId.get(jobId)!;
+        const data: CampaignJobData = { kind: 'campaign', appid, campaignId: id, openid: r.openid, queuedAt: now, ...(r.data ? { data: r.data } : {}), ...(r.url ? { url: r.url } : {}) };
+        return { name: 'campaign', data, opts: jobOptions(jobId) };
+      }),
+    );
+    return fresh.length;
+  }
+
+  /**
+   * Reads the list, a few chunks in flight at once (the next chunk's rows are written while the
+   * last chunk's jobs are added), and waits for every chunk handed over, so that what it counts
+   * was queued. What was queued stays queued when the upload ends short (it may be sending
+   * already); the recipients read since the last whole chunk are not, from a list not whole.
+   */
+  async function readList(row: CampaignRow, recipients: AsyncIterable<Recipient>): Promise<ReadResult> {
+    const result: ReadResult = { read: 0, queued: 0, cancelled: false };
+    const inFlight: Promise<void>[] = [];
+    const launch = async (list: Recipient[]) => {
+      const p = queueChunk(row, list).then((n) => void (result.queued += n));
+      p.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled meanwhile
+      inFlight.push(p);
+      if (inFlight.length >= chunksInFlight) await inFlight.shift();
+    };
+    let chunk: Recipient[] = [];
     try {
-      await meta.put(id, appid, { template_id: row.template_id, data: row.data, ...(row.url ? { url: row.url } : {}), ...(row.miniprogram ? { miniprogram: row.miniprogram } : {}) }, row.state === 'paused' ? 'paused' : 'running');
-      let chunk: Recipient[] = [];
-      const flush = async () => {
-        const list = chunk;
+      for await (const r of recipients) {
+        result.read++;
+        chunk.push(r);
+        if (chunk.length < chunkSize) continue;
+        // Cancelled while its list is read: the rest is not queued (one HGET a chunk).
+        result.cancelled = (await meta.state(row.appid, row.id)) === 'cancelled';
+        if (result.cancelled) break;
+        await launch(chunk);
         chunk = [];
-        const byId = new Map(list.map((r) => [campaignJobId(id, r.openid), r]));
-        const fresh = await records.insertQueued([...byId].map(([jobId, r]) => ({ id: jobId, campaignId: id, appid, openid: r.openid, templateId: row.template_id, data: r.data ?? {} })));
-        const now = Date.now();
-        await queues.of(appid).addBulk(
-          fresh.map((jobId) => {
-            const r = byId.get(jobId)!;
-            const data: CampaignJobData = { kind: 'campaign', appid, campaignId: id, openid: r.openid, queuedAt: now, ...(r.data ? { data: r.data } : {}), ...(r.url ? { url: r.url } : {}) };
-            return { name: 'campaign', data, opts: jobOptions(jobId) };
-          }),
-        );
-        queued += fresh.length;
-      };
-      // A few chunks in flight at once: the list is read and the next chunk's rows written while
-      // the last chunk's jobs are added. Each chunk still writes its rows before its jobs.
-      const inFlight: Promise<void>[] = [];
-      const launch = async () => {
-        const p = flush();
-        p.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled meanwhile
-        inFlight.push(p);
-        if (inFlight.length >= chunksInFlight) await inFlight.shift();
-      };
-      // Cancelled while its list is read: the rest is not queued (one HGET a chunk).
-      let cancelled = false;
-      // The upload ended before its list did: a line refused, the connection closed mid-body, a
-      // chunk that could not be queued. What was queued stays queued (it may be sending already);
-      // the recipients read since the last whole chunk are not, from a list that was not whole.
-      let cut: unknown;
-      try {
-        for await (const r of recipients) {
-          read++;
-          chunk.push(r);
-          if (chunk.length < chunkSize) continue;
-          cancelled = (await meta.state(appid, id)) === 'cancelled';
-          if (cancelled) break;
-          await launch();
-        }
-        if (!cancelled && chunk.length > 0) await launch();
-      } catch (err) {
-        cut = err;
       }
-      // Every chunk handed over is waited for, so that the count below is what was queued.
-      const failed = (await Promise.allSettled(inFlight)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (cut === undefined && !cancelled && failed) cut = failed.reason;
-      const total = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM sends WHERE campaign_id = $1', [id])).rows[0]!.n);
-      // Accepted even when cut: "finished" is "accepted and nothing queued", and a campaign left
-      // accepting would never finish (nor leave /metrics). A resubmission under the same id
-      // still adds the rest: it is taken whatever the state, bar cancelled.
-      const state = await records.finishAccepting(id, total, cut === undefined && !cancelled);
-      // Refused with part of the list queued: the answer names the campaign (see list-cut.ts).
-      if (cut !== undefined) {
-        log.warn({ appid, campaignId: id, recipients: total, read, queued, err: (cut as Error).message }, 'campaign list cut short: accepted with the recipients queued so far');
-        throw new ListCutError(cut, { campaign_id: id, recipients: total, queued });
-      }
-      if (cancelled || state === 'cancelled') {
-        log.info({ appid, campaignId: id, recipients: total, read, queued }, 'campaign cancelled while its list was read: the rest is not queued');
-        throw new ListCutError(cancelledError(id), { campaign_id: id, recipients: total, queued });
-      }
-      log.info({ appid, campaignId: id, recipients: total, read, queued, created, ms: Math.round(performance.now() - started) }, 'campaign accepted');
-      return { campaign_id: id, recipients: total, queued, created };
+      if (!result.cancelled && chunk.length > 0) await launch(chunk);
     } catch (err) {
-      // Anything else that failed once the campaign existed (Redis, PostgreSQL): named all the same.
-      throw err instanceof ListCutError ? err : new ListCutError(err, { campaign_id: id, queued });
+      result.cut = err;
     }
+    const failed = (await Promise.allSettled(inFlight)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (result.cut === undefined && !result.cancelled && failed) result.cut = failed.reason;
+    return result;
+  }
+
+  async function ingestOrCut(row: CampaignRow, recipients: AsyncIterable<Recipient>, { created, started }: { created: boolean; started: number }, progress: { queued: number }) {
+    const { id, appid } = row;
+    await meta.put(id, appid, { template_id: row.template_id, data: row.data, ...(row.url ? { url: row.url } : {}), ...(row.miniprogram ? { miniprogram: row.miniprogram } : {}) }, row.state === 'paused' ? 'paused' : 'running');
+    const { read, queued, cancelled, cut } = await readList(row, recipients);
+    progress.queued = queued;
+    const total = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM sends WHERE campaign_id = $1', [id])).rows[0]!.n);
+    // Accepted even when cut: "finished" is "accepted and nothing queued", and a campaign left
+    // accepting would never finish (nor leave /metrics). A resubmission under the same id
+    // still adds the rest: it is taken whatever the state, bar cancelled.
+    const state = await records.finishAccepting(id, total, cut === undefined && !cancelled);
+    // Refused with part of the list queued: the answer names the campaign (see list-cut.ts).
+    if (cut !== undefined) {
+      log.warn({ appid, campaignId: id, recipients: total, read, queued, err: (cut as Error).message }, 'campaign list cut short: accepted with the recipients queued so far');
+      throw new ListCutError(cut, { campaign_id: id, recipients: total, queued });
+    }
+    if (cancelled || state === 'cancelled') {
+      log.info({ appid, campaignId: id, recipients: total, read, queued }, 'campaign cancelled while its list was read: the rest is not queued');
+      throw new ListCutError(cancelledError(id), { campaign_id: id, recipients: total, queued });
+    }
+    log.info({ appid, campaignId: id, recipients: total, read, queued, created, ms: Math.round(performance.now() - started) }, 'campaign accepted');
+    return { campaign_id: id, recipients: total, queued, created };
+  }
+
+  return {
+    async ingest(row, recipients, options) {
+      const progress = { queued: 0 };
+      try {
+        return await ingestOrCut(row, recipients, options, progress);
+      } catch (err) {
+        // Anything else that failed once the campaign existed (Redis, PostgreSQL): named all the same.
+        throw err instanceof ListCutError ? err : new ListCutError(err, { campaign_id: row.id, queued: progress.queued });
+      }
     },
   };
 }

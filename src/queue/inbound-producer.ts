@@ -38,7 +38,7 @@ export function createInboundProducer(
       // without shards); the body record stops a POST on an account with shards, which checks it first.
       const jobId = `v_${guard.id}`;
       const data: InboundJobData = { appid, message: { MsgType: URL_VERIFICATION_JOB, ToUserName: '', FromUserName: '', CreateTime: '0' }, dedupKey: jobId, receivedAt: Date.now(), reqId: jobId };
-      const adding = route(appid, jobId).add(URL_VERIFICATION_JOB, data, { ...inboundJobOptions(jobId, { attempts: 1 }, guard) });
+      const adding = route(appid, jobId).add(URL_VERIFICATION_JOB, data, inboundJobOptions(jobId, { attempts: 1 }, guard));
       await withTimeout(Promise.all([adding, nonceBodies.check(appid, { ...guard, bodyHash: URL_VERIFICATION_DIGEST })]), timeoutMs, 'nonce reservation');
     },
     async add(data, timeoutMs, guard) {
@@ -52,11 +52,11 @@ export function createInboundProducer(
         // message, and a same-MsgId body finds its job already there. Not on an account with
         // inbound shards: the deduplication id lives in one shard's queue, and another message on
         // a seen nonce goes to another shard, so there the body check comes first and decides.
-        const sequential = guard !== undefined && shardedAppids.has(data.appid);
-        const checked = sequential ? await withTimeout(nonceBodies.check(data.appid, guard), timeoutMs, 'nonce check') : undefined;
-        if (checked === 'other') throw new RequestError('nonce_replayed', 'nonce already used with another body');
+        const first = guard && shardedAppids.has(data.appid) ? await withTimeout(nonceBodies.check(data.appid, guard), timeoutMs, 'nonce check') : undefined;
+        if (first === 'other') throw new RequestError('nonce_replayed', 'nonce already used with another body');
         const adding = queue.add(data.message.MsgType, data, inboundJobOptions(data.dedupKey, jobOptions, guard));
-        [job, verdict] = await withTimeout(Promise.all([adding, !sequential && guard ? nonceBodies.check(data.appid, guard) : checked]), timeoutMs - (performance.now() - started), 'enqueue');
+        const checking = first ?? (guard && nonceBodies.check(data.appid, guard));
+        [job, verdict] = await withTimeout(Promise.all([adding, checking]), timeoutMs - (performance.now() - started), 'enqueue');
       } catch (err) {
         if (err instanceof UnavailableError || err instanceof RequestError) throw err;
         throw new UnavailableError('redis_unavailable', `Redis refused the job: ${(err as Error).message}`, err);

@@ -14,8 +14,13 @@ export interface ShardsTogether {
   readonly slots: readonly number[];
 }
 
+export interface AccountShardTags {
+  readonly appid: string;
+  readonly tags: readonly string[];
+}
+
 /** The accounts with more than one inbound shard, and the queue prefix (hash tag) of each shard. */
-export function shardTags(keys: RedisKeys, apps: readonly AccountShards[]): { appid: string; tags: string[] }[] {
+export function shardTags(keys: RedisKeys, apps: readonly AccountShards[]): AccountShardTags[] {
   return apps.filter((a) => a.queueShards > 1).map(({ appid, queueShards }) => ({ appid, tags: Array.from({ length: queueShards }, (_, shard) => keys.queuePrefix(appid, shard)) }));
 }
 
@@ -26,12 +31,11 @@ export function shardTags(keys: RedisKeys, apps: readonly AccountShards[]): { ap
  * while it has none), `masters` how many masters the cluster has.
  */
 export function shardsTogether(
-  keys: RedisKeys,
-  apps: readonly AccountShards[],
+  sharded: readonly AccountShardTags[],
   { slotOf, slotOwner, masters }: { slotOf: (tag: string) => number; slotOwner: (slot: number) => string | undefined; masters: number },
 ): ShardsTogether[] {
   const found: ShardsTogether[] = [];
-  for (const { appid, tags } of shardTags(keys, apps)) {
+  for (const { appid, tags } of sharded) {
     const byMaster = new Map<string, { shards: number[]; slots: number[] }>();
     for (const [shard, tag] of tags.entries()) {
       const slot = slotOf(tag);

@@ -89,10 +89,10 @@ const MAX_ENCRYPT_CANDIDATES = 4;
 /**
  * The candidates for the `Encrypt` field of a safe/compatibility-mode envelope, found by a
  * linear scan after the linear well-formedness check (no DOCTYPE, no entities), never by a full
- * parse: the envelope is read before msg_signature is checked, and a full parse of a crafted
- * 64 KB body cost an unsigned caller ~20 ms of the receiver's core. WeChat's envelope holds one;
- * a compatibility-mode push can hold more when the user's text contains `<Encrypt>…</Encrypt>`
- * inside its CDATA. The caller keeps the one msg_signature covers: whichever it is, the message
+ * parse: the envelope is read before msg_signature is checked, and a crafted 64 KB body of
+ * many elements made every unsigned request cost the receiver a full fast-xml-parser parse.
+ * WeChat's envelope holds one; a compatibility-mode push can hold more when the user's text
+ * contains `<Encrypt>…</Encrypt>` inside its CDATA. The caller keeps the one msg_signature covers: whichever it is, the message
  * is what that ciphertext decrypts to, so a decoy can only fail verification.
  */
 export function readEncryptCandidates(xml: string): string[] {

@@ -66,6 +66,8 @@ function withTimeLimit<T>(work: () => T | Promise<T>, ms: number, controller: Pi
 
 export function createInboundProcessor({ router, quota, outbound, logger, handOver }: InboundDeps, { jobTimeoutMs, ...outboundOptions }: InboundOptions) {
   return async function processInbound(job: Job<InboundJobData>, _token?: string, jobSignal?: AbortSignal): Promise<InboundResult> {
+    // Holds a URL-verification GET's nonce (inbound-producer.ts): no message, nothing to handle.
+    if (job.name === URL_VERIFICATION_JOB) return { route: null, replies: 0 };
     const startedAt = Date.now();
     const { appid, message, dedupKey, reqId, receivedAt } = job.data;
     const s = messageSummary(message);
@@ -78,11 +80,6 @@ export function createInboundProcessor({ router, quota, outbound, logger, handOv
       replyMode && handOver ? createPassiveRoute({ handOver, log: workerLog }, { dedupKey, replyMode, passiveRetries: job.data.passiveRetries }) : undefined;
     const fate = () => (passive?.fate ? { passive: passive.fate } : {});
 
-    if (job.name === URL_VERIFICATION_JOB) {
-      // Holds a URL-verification GET's nonce (inbound-producer.ts): nothing to handle.
-      workerLog.debug({ attempt, outcome: 'url_verification' }, 'URL verification nonce: no handler runs');
-      return { route: null, replies: 0 };
-    }
     if (s.openid === PROBE_OPENID) {
       await passive?.finish();
       workerLog.info({ attempt, waitMs, handlerMs: 0, ms: Date.now() - startedAt, outcome: 'probe', replies: 0 }, 'probe push: no handler runs');

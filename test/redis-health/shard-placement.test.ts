@@ -13,21 +13,21 @@ describe('shardsTogether', () => {
   it('names the shards of an account that share a master, with their slots', () => {
     const [a] = shardTags(keys, [{ appid: 'wxa', queueShards: 3 }]);
     const map = placed({ [a!.tags[0]!]: 'm1', [a!.tags[1]!]: 'm2', [a!.tags[2]!]: 'm1' });
-    expect(shardsTogether(keys, [{ appid: 'wxa', queueShards: 3 }], { ...map, masters: 3 })).toEqual([{ appid: 'wxa', master: 'm1', shards: [0, 2], slots: [0, 2] }]);
+    expect(shardsTogether([a!], { ...map, masters: 3 })).toEqual([{ appid: 'wxa', master: 'm1', shards: [0, 2], slots: [0, 2] }]);
   });
 
   it('says nothing when each shard has a master of its own, or when there are more shards than masters', () => {
     const apps = [{ appid: 'wxa', queueShards: 3 }];
     const [a] = shardTags(keys, apps);
-    expect(shardsTogether(keys, apps, { ...placed({ [a!.tags[0]!]: 'm1', [a!.tags[1]!]: 'm2', [a!.tags[2]!]: 'm3' }), masters: 3 })).toEqual([]);
+    expect(shardsTogether([a!], { ...placed({ [a!.tags[0]!]: 'm1', [a!.tags[1]!]: 'm2', [a!.tags[2]!]: 'm3' }), masters: 3 })).toEqual([]);
     // 3 shards on 2 masters: two must share one.
-    expect(shardsTogether(keys, apps, { ...placed({ [a!.tags[0]!]: 'm1', [a!.tags[1]!]: 'm2', [a!.tags[2]!]: 'm1' }), masters: 2 })).toEqual([]);
+    expect(shardsTogether([a!], { ...placed({ [a!.tags[0]!]: 'm1', [a!.tags[1]!]: 'm2', [a!.tags[2]!]: 'm1' }), masters: 2 })).toEqual([]);
   });
 
   it('skips accounts with one shard, and slots the map does not know yet', () => {
     expect(shardTags(keys, [{ appid: 'wxa', queueShards: 1 }])).toEqual([]);
     const apps = [{ appid: 'wxa', queueShards: 2 }];
     const [a] = shardTags(keys, apps);
-    expect(shardsTogether(keys, apps, { slotOf: (tag) => a!.tags.indexOf(tag), slotOwner: () => undefined, masters: 3 })).toEqual([]);
+    expect(shardsTogether([a!], { slotOf: (tag) => a!.tags.indexOf(tag), slotOwner: () => undefined, masters: 3 })).toEqual([]);
   });
 });
